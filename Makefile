@@ -1,0 +1,58 @@
+# LSTM, Step by Step -- the human entry points.
+#   make book      set up .venv and build the website into _build/html
+#   make test      set up .venv and run every test (units, notebooks, strict build, browser)
+#   make lab       open the notebooks in JupyterLab
+#   make execute   re-run every chapter top to bottom in a fresh kernel and store outputs
+#   make bench     time every chapter in a fresh kernel (seconds, peak memory)
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+JB     := $(VENV)/bin/jupyter-book
+
+.PHONY: setup book book-strict test unit notebooks lab execute bench sync clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[book,dev]"
+	@# build matplotlib's font cache now, so no notebook prints a first-import notice
+	MPLBACKEND=Agg $(PY) -c "import matplotlib.pyplot"
+	@touch $(STAMP)
+
+book: $(STAMP)
+	$(JB) build . --all -n --keep-going
+	@echo
+	@echo "The website is at: file://$(CURDIR)/_build/html/index.html"
+
+book-strict: $(STAMP)
+	$(JB) build . --all -W -n --keep-going
+
+test: $(STAMP)
+	@bash tools/ensure_chromium.sh
+	$(PY) -m pytest -n 2 --dist loadgroup tests notebooks \
+	    --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-current-env
+
+unit: $(STAMP)
+	$(PY) -m pytest -n 2 tests -m "not build"
+
+notebooks: $(STAMP)
+	$(PY) -m pytest -n 2 notebooks --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-current-env
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab notebooks
+
+execute: $(STAMP)
+	$(PY) tools/execute_notebooks.py notebooks/*.ipynb
+
+bench: $(STAMP)
+	$(PY) benchmarks/run_chapters.py
+
+sync: $(STAMP)
+	$(PY) tools/setup_cell.py --write
+
+clean:
+	rm -rf _build .pytest_cache .hypothesis

@@ -1,0 +1,76 @@
+"""Seeding and device choice, written once for every chapter."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+
+__all__ = ["set_seed", "get_device"]
+
+
+def set_seed(seed: int) -> np.random.Generator:
+    """Seed Python's ``random``, NumPy's global state and PyTorch; return a Generator.
+
+    Parameters
+    ----------
+    seed : int
+        A non-negative integer.
+
+    Returns
+    -------
+    numpy.random.Generator
+        ``numpy.random.default_rng(seed)``, the generator chapters pass to the
+        data generators of :mod:`lstm_helpers`.
+
+    Raises
+    ------
+    ValueError
+        If ``seed`` is not a non-negative integer.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    seed = int(seed)
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    try:
+        import torch
+    except ImportError:  # torch is optional for the NumPy-only chapters
+        pass
+    else:
+        torch.manual_seed(seed)
+    return np.random.default_rng(seed)
+
+
+def get_device(device: str = "auto"):
+    """Return a ``torch.device``: the GPU when ``device="auto"`` and one is present.
+
+    Parameters
+    ----------
+    device : str
+        ``"auto"`` (CUDA if available, else Apple ``mps`` if available, else
+        CPU), or any name ``torch.device`` accepts (``"cpu"``, ``"cuda"``,
+        ``"cuda:1"``).
+
+    Raises
+    ------
+    ValueError
+        If a CUDA device is asked for and none is available, or the name is
+        not a device name.
+    """
+    import torch
+
+    if device == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        mps = getattr(torch.backends, "mps", None)
+        if mps is not None and mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N'; got {device!r}") from exc
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {device!r} was asked for but no CUDA device is available; use 'auto' or 'cpu'")
+    return dev
