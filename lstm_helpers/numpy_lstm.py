@@ -1,0 +1,340 @@
+r"""The LSTM in NumPy: forward and backward, step and sequence.
+
+One step, with row vectors and batch first (``x (N, D)``, ``h, c (N, H)``):
+
+.. math::
+
+    a &= x W_x + h_{t-1} W_h + b \quad (N, 4H), \text{ split into } a_i, a_f, a_g, a_o \\
+    i &= \sigma(a_i), \quad f = \sigma(a_f), \quad g = \tanh(a_g), \quad o = \sigma(a_o) \\
+    c_t &= f \odot c_{t-1} + i \odot g \\
+    h_t &= o \odot \tanh(c_t)
+
+The four gate blocks of ``Wx (D, 4H)``, ``Wh (H, 4H)`` and ``b (4H,)`` are
+ordered **i, f, g, o**, as in PyTorch, so ``weight_ih_l0`` is ``Wx.T``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._checks import as_array, expect_shape
+
+__all__ = [
+    "sigmoid",
+    "GATES",
+    "lstm_step_forward",
+    "lstm_step_backward",
+    "lstm_forward",
+    "lstm_backward",
+    "lstm_weights_from_torch",
+    "lstm_weights_to_torch",
+]
+
+#: The order of the gate blocks in ``Wx``, ``Wh`` and ``b`` (PyTorch's order).
+GATES = ("i", "f", "g", "o")
+
+
+def sigmoid(z):
+    """Logistic sigmoid ``1 / (1 + exp(-z))``, computed without overflow for any ``z``."""
+    z = np.asarray(z)
+    out = np.empty_like(z, dtype=np.result_type(z, np.float32))
+    pos = z >= 0
+    out[pos] = 1.0 / (1.0 + np.exp(-z[pos]))
+    ez = np.exp(z[~pos])
+    out[~pos] = ez / (1.0 + ez)
+    return out
+
+
+def _check_weights(Wx, Wh, b):
+    Wx = as_array("Wx", Wx, 2, "(D, 4H)")
+    D, G = Wx.shape
+    if G % 4:
+        raise ValueError(f"Wx must have shape (D, 4H) with four gate blocks i, f, g, o; got {Wx.shape}")
+    H = G // 4
+    Wh = as_array("Wh", Wh, 2, "(H, 4H)")
+    expect_shape("Wh", Wh, (H, 4 * H), "(H, 4H)")
+    b = as_array("b", b, 1, "(4H,)")
+    expect_shape("b", b, (4 * H,), "(4H,)")
+    return Wx, Wh, b
+
+
+def lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b):
+    """One time step of the LSTM.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, D)
+        Inputs of this step.
+    h_prev : ndarray, shape (N, H)
+        Previous hidden state.
+    c_prev : ndarray, shape (N, H)
+        Previous cell state.
+    Wx : ndarray, shape (D, 4H)
+        Input-to-gates weights, blocks ordered i, f, g, o.
+    Wh : ndarray, shape (H, 4H)
+        Hidden-to-gates weights, blocks ordered i, f, g, o.
+    b : ndarray, shape (4H,)
+        Gate biases, blocks ordered i, f, g, o.
+
+    Returns
+    -------
+    h_next : ndarray, shape (N, H)
+    c_next : ndarray, shape (N, H)
+    cache : dict
+        Inputs and gate activations (``"i"``, ``"f"``, ``"g"``, ``"o"``, each
+        ``(N, H)``) needed by :func:`lstm_step_backward`; the gate values are
+        also handy for plotting.
+
+    Raises
+    ------
+    ValueError
+        If any shape disagrees with the others.
+    """
+    Wx, Wh, b = _check_weights(Wx, Wh, b)
+    D, H = Wx.shape[0], Wh.shape[0]
+    x = as_array("x", x, 2, "(N, D)")
+    N = x.shape[0]
+    expect_shape("x", x, (N, D), "(N, D)")
+    h_prev = as_array("h_prev", h_prev, 2, "(N, H)")
+    expect_shape("h_prev", h_prev, (N, H), "(N, H)")
+    c_prev = as_array("c_prev", c_prev, 2, "(N, H)")
+    expect_shape("c_prev", c_prev, (N, H), "(N, H)")
+    a = x @ Wx + h_prev @ Wh + b
+    i = sigmoid(a[:, :H])
+    f = sigmoid(a[:, H : 2 * H])
+    g = np.tanh(a[:, 2 * H : 3 * H])
+    o = sigmoid(a[:, 3 * H :])
+    c_next = f * c_prev + i * g
+    tanh_c = np.tanh(c_next)
+    h_next = o * tanh_c
+    cache = {"x": x, "h_prev": h_prev, "c_prev": c_prev, "Wx": Wx, "Wh": Wh,
+             "i": i, "f": f, "g": g, "o": o, "c": c_next, "tanh_c": tanh_c}
+    return h_next, c_next, cache
+
+
+def lstm_step_backward(dh_next, dc_next, cache):
+    """Backward pass of :func:`lstm_step_forward`.
+
+    The cell state receives gradient from two places: directly (``dc_next``,
+    from step ``t + 1``) and through ``h_t = o * tanh(c_t)``:
+    ``dc = dc_next + dh_next * o * (1 - tanh(c)**2)``. Then ``dc_prev = dc * f``
+    -- the path through which the error can travel many steps unchanged when
+    ``f`` is close to 1.
+
+    Parameters
+    ----------
+    dh_next : ndarray, shape (N, H)
+        Gradient of the loss with respect to ``h_next``.
+    dc_next : ndarray, shape (N, H)
+        Gradient of the loss with respect to ``c_next`` arriving from later steps.
+    cache : dict
+        The cache returned by :func:`lstm_step_forward`.
+
+    Returns
+    -------
+    dx : ndarray, shape (N, D)
+    dh_prev : ndarray, shape (N, H)
+    dc_prev : ndarray, shape (N, H)
+    dWx : ndarray, shape (D, 4H)
+    dWh : ndarray, shape (H, 4H)
+    db : ndarray, shape (4H,)
+    """
+    i, f, g, o = cache["i"], cache["f"], cache["g"], cache["o"]
+    dh_next = as_array("dh_next", dh_next, 2, "(N, H)")
+    expect_shape("dh_next", dh_next, i.shape, "(N, H)")
+    dc_next = as_array("dc_next", dc_next, 2, "(N, H)")
+    expect_shape("dc_next", dc_next, i.shape, "(N, H)")
+    tanh_c = cache["tanh_c"]
+    do = dh_next * tanh_c
+    dc = dc_next + dh_next * o * (1.0 - tanh_c**2)
+    df = dc * cache["c_prev"]
+    di = dc * g
+    dg = dc * i
+    dc_prev = dc * f
+    da = np.concatenate(
+        [di * i * (1.0 - i), df * f * (1.0 - f), dg * (1.0 - g**2), do * o * (1.0 - o)], axis=1
+    )
+    dx = da @ cache["Wx"].T
+    dh_prev = da @ cache["Wh"].T
+    dWx = cache["x"].T @ da
+    dWh = cache["h_prev"].T @ da
+    db = da.sum(axis=0)
+    return dx, dh_prev, dc_prev, dWx, dWh, db
+
+
+def lstm_forward(x, h0, Wx, Wh, b, c0=None):
+    """Run the LSTM over a whole sequence.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, T, D)
+    h0 : ndarray, shape (N, H)
+        Initial hidden state.
+    Wx : ndarray, shape (D, 4H)
+    Wh : ndarray, shape (H, 4H)
+    b : ndarray, shape (4H,)
+    c0 : ndarray, shape (N, H), optional
+        Initial cell state; zeros when omitted (as in PyTorch).
+
+    Returns
+    -------
+    h : ndarray, shape (N, T, H)
+        Hidden states ``h_1 ... h_T``.
+    cache : dict
+        ``"steps"``: the list of step caches consumed by :func:`lstm_backward`;
+        ``"c"``: the cell states ``c_1 ... c_T``, shape (N, T, H); ``"gates"``:
+        a dict of the gate activations ``"i"``, ``"f"``, ``"g"``, ``"o"``,
+        each of shape (N, T, H).
+
+    Raises
+    ------
+    ValueError
+        If any shape disagrees with the others.
+    """
+    Wx, Wh, b = _check_weights(Wx, Wh, b)
+    D, H = Wx.shape[0], Wh.shape[0]
+    x = as_array("x", x, 3, "(N, T, D)")
+    N, T, _ = x.shape
+    expect_shape("x", x, (N, T, D), "(N, T, D)")
+    h0 = as_array("h0", h0, 2, "(N, H)")
+    expect_shape("h0", h0, (N, H), "(N, H)")
+    if c0 is None:
+        c0 = np.zeros((N, H), dtype=h0.dtype)
+    c0 = as_array("c0", c0, 2, "(N, H)")
+    expect_shape("c0", c0, (N, H), "(N, H)")
+    dtype = np.result_type(x, h0, c0, Wx, Wh, b)
+    h = np.empty((N, T, H), dtype=dtype)
+    c = np.empty((N, T, H), dtype=dtype)
+    gates = {name: np.empty((N, T, H), dtype=dtype) for name in GATES}
+    steps = []
+    h_t, c_t = h0, c0
+    for t in range(T):
+        h_t, c_t, step = lstm_step_forward(x[:, t, :], h_t, c_t, Wx, Wh, b)
+        h[:, t], c[:, t] = h_t, c_t
+        for name in GATES:
+            gates[name][:, t] = step[name]
+        steps.append(step)
+    return h, {"steps": steps, "c": c, "gates": gates}
+
+
+def lstm_backward(dh, cache):
+    """Backpropagation through time for :func:`lstm_forward`.
+
+    Parameters
+    ----------
+    dh : ndarray, shape (N, T, H)
+        Upstream gradient of every hidden state returned by :func:`lstm_forward`.
+    cache : dict
+        The cache returned by :func:`lstm_forward`.
+
+    Returns
+    -------
+    dx : ndarray, shape (N, T, D)
+    dh0 : ndarray, shape (N, H)
+    dWx : ndarray, shape (D, 4H)
+    dWh : ndarray, shape (H, 4H)
+    db : ndarray, shape (4H,)
+
+    Notes
+    -----
+    The gradient with respect to ``c0`` is ``dc`` after the last (earliest)
+    step; call :func:`lstm_step_backward` in a loop if you need it.
+    """
+    if not isinstance(cache, dict) or not cache.get("steps"):
+        raise ValueError("cache must be the dict returned by lstm_forward")
+    steps = cache["steps"]
+    first = steps[0]
+    N, D = first["x"].shape
+    H = first["i"].shape[1]
+    T = len(steps)
+    dh = as_array("dh", dh, 3, "(N, T, H)")
+    expect_shape("dh", dh, (N, T, H), "(N, T, H)")
+    dtype = np.result_type(dh, first["x"])
+    dx = np.zeros((N, T, D), dtype=dtype)
+    dWx = np.zeros((D, 4 * H), dtype=dtype)
+    dWh = np.zeros((H, 4 * H), dtype=dtype)
+    db = np.zeros(4 * H, dtype=dtype)
+    dh_prev = np.zeros((N, H), dtype=dtype)
+    dc_prev = np.zeros((N, H), dtype=dtype)
+    for t in reversed(range(T)):
+        dx_t, dh_prev, dc_prev, dWx_t, dWh_t, db_t = lstm_step_backward(dh[:, t] + dh_prev, dc_prev, steps[t])
+        dx[:, t] = dx_t
+        dWx += dWx_t
+        dWh += dWh_t
+        db += db_t
+    return dx, dh_prev, dWx, dWh, db
+
+
+def lstm_weights_from_torch(lstm):
+    """Read ``(Wx, Wh, b)`` out of a one-layer ``torch.nn.LSTM`` or a ``torch.nn.LSTMCell``.
+
+    Returns float64 NumPy arrays ``Wx = weight_ih.T (D, 4H)``,
+    ``Wh = weight_hh.T (H, 4H)`` and ``b = bias_ih + bias_hh (4H,)`` (PyTorch
+    keeps two biases that always appear as a sum). Gate order i, f, g, o.
+
+    Raises
+    ------
+    ValueError
+        For stacked, bidirectional or projected LSTMs, or another module.
+    """
+    weight_ih, weight_hh, bias_ih, bias_hh = _torch_lstm_params(lstm)
+    Wx = weight_ih.detach().cpu().double().numpy().T.copy()
+    Wh = weight_hh.detach().cpu().double().numpy().T.copy()
+    if bias_ih is None:
+        b = np.zeros(Wx.shape[1])
+    else:
+        b = (bias_ih.detach().cpu().double() + bias_hh.detach().cpu().double()).numpy().copy()
+    return Wx, Wh, b
+
+
+def lstm_weights_to_torch(Wx, Wh, b, lstm=None):
+    """Copy ``(Wx, Wh, b)`` into a ``torch.nn.LSTM`` or ``torch.nn.LSTMCell``.
+
+    Parameters
+    ----------
+    Wx : ndarray, shape (D, 4H)
+    Wh : ndarray, shape (H, 4H)
+    b : ndarray, shape (4H,)
+    lstm : torch.nn.LSTM or torch.nn.LSTMCell, optional
+        One layer, unidirectional, with biases, ``input_size = D`` and
+        ``hidden_size = H``. When omitted, a float64
+        ``nn.LSTM(D, H, batch_first=True)`` is created.
+
+    Returns
+    -------
+    torch.nn.Module
+        The module, with ``weight_ih = Wx.T``, ``weight_hh = Wh.T``,
+        ``bias_ih = b`` and ``bias_hh = 0``.
+    """
+    import torch
+
+    Wx, Wh, b = _check_weights(Wx, Wh, b)
+    D, H = Wx.shape[0], Wh.shape[0]
+    if lstm is None:
+        lstm = torch.nn.LSTM(D, H, batch_first=True).double()
+    weight_ih, weight_hh, bias_ih, bias_hh = _torch_lstm_params(lstm)
+    if tuple(weight_ih.shape) != (4 * H, D):
+        raise ValueError(
+            f"lstm must have input_size={D} and hidden_size={H} to take Wx (D, 4H) = {Wx.shape}; "
+            f"its weight_ih has shape {tuple(weight_ih.shape)}"
+        )
+    if bias_ih is None:
+        raise ValueError("lstm must be built with bias=True to take b")
+    with torch.no_grad():
+        weight_ih.copy_(torch.as_tensor(Wx.T))
+        weight_hh.copy_(torch.as_tensor(Wh.T))
+        bias_ih.copy_(torch.as_tensor(b))
+        bias_hh.zero_()
+    return lstm
+
+
+def _torch_lstm_params(lstm):
+    import torch
+
+    if isinstance(lstm, torch.nn.LSTM):
+        if lstm.num_layers != 1 or lstm.bidirectional or lstm.proj_size:
+            raise ValueError("only one-layer, unidirectional torch.nn.LSTM modules without proj_size can be converted")
+        return lstm.weight_ih_l0, lstm.weight_hh_l0, getattr(lstm, "bias_ih_l0", None), getattr(lstm, "bias_hh_l0", None)
+    if isinstance(lstm, torch.nn.LSTMCell):
+        return lstm.weight_ih, lstm.weight_hh, lstm.bias_ih, lstm.bias_hh
+    raise ValueError(f"expected torch.nn.LSTM or torch.nn.LSTMCell, got {type(lstm).__name__}")
