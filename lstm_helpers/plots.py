@@ -1,0 +1,195 @@
+"""Figures used by several chapters: gradient-vs-lag curves, gate heatmaps, learning curves.
+
+Each function draws on a given matplotlib ``Axes`` (or creates one), labels its
+axes, and returns the axes, so that a chapter can combine panels freely.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["plot_gradient_vs_lag", "plot_gate_heatmaps", "plot_learning_curves"]
+
+
+def _axes(ax, figsize=(6.4, 4.0)):
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize)
+    return ax
+
+
+def plot_gradient_vs_lag(curves, lags=None, bounds=None, ax=None, ylabel=None, title=None, floor=1e-300):
+    r"""Plot gradient norms against the lag on a logarithmic y axis.
+
+    Parameters
+    ----------
+    curves : dict of str -> array-like, each shape (L,)
+        One curve per label (for example ``{"ρ = 0.9": norms}``); all the
+        same length ``L``.
+    lags : array-like, shape (L,), optional
+        The x values; ``0 ... L-1`` when omitted.
+    bounds : dict of str -> array-like, shape (L,), optional
+        Upper bounds drawn dashed, in the colour of the curve with the same
+        label (labels that have no curve get their own colour).
+    ax : matplotlib.axes.Axes, optional
+    ylabel : str, optional
+        Defaults to the gradient norm :math:`\lVert \partial h_T / \partial h_{T-\ell} \rVert`.
+    title : str, optional
+    floor : float
+        Values below ``floor`` (underflow to 0) are clipped so they stay on a log axis.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    ValueError
+        If ``curves`` is empty or the lengths disagree.
+    """
+    if not curves:
+        raise ValueError("curves must hold at least one {label: values} entry")
+    lengths = {len(np.asarray(v)) for v in curves.values()}
+    if len(lengths) != 1:
+        raise ValueError(f"every curve must have the same length (L,), got lengths {sorted(lengths)}")
+    (L,) = lengths
+    lags = np.arange(L) if lags is None else np.asarray(lags)
+    if lags.shape != (L,):
+        raise ValueError(f"lags must have shape (L,) = ({L},), got {lags.shape}")
+    ax = _axes(ax)
+    colors = {}
+    for label, values in curves.items():
+        (line,) = ax.plot(lags, np.maximum(np.asarray(values, dtype=float), floor), lw=2, label=label)
+        colors[label] = line.get_color()
+    for label, values in (bounds or {}).items():
+        values = np.asarray(values, dtype=float)
+        if values.shape != (L,):
+            raise ValueError(f"bound {label!r} must have shape (L,) = ({L},), got {values.shape}")
+        ax.plot(lags, np.maximum(values, floor), ls="--", lw=1.3, color=colors.get(label),
+                label=f"bound, {label}" if label in colors else label)
+    ax.set_yscale("log")
+    ax.set_xlabel(r"lag $T - k$ (steps back in time)", fontsize=12)
+    ax.set_ylabel(ylabel or r"$\| \partial h_T / \partial h_k \|$", fontsize=12)
+    if title:
+        ax.set_title(title, fontsize=12)
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(fontsize=10)
+    return ax
+
+
+def plot_gate_heatmaps(gates, tokens=None, axes=None, units=None, cmap="viridis"):
+    """Heatmaps of gate activations over time: one panel per gate.
+
+    Parameters
+    ----------
+    gates : dict of str -> array-like, each shape (T, H)
+        Activations of one sequence, for example ``{"forget f": f, "input i": i}``;
+        values are drawn on a fixed 0..1 scale (sigmoid gates). Arrays of shape
+        (T,) are treated as H = 1.
+    tokens : sequence of str, length T, optional
+        Labels of the time axis (characters or words).
+    axes : sequence of matplotlib.axes.Axes, optional
+        One per gate; a column of panels is created when omitted.
+    units : sequence of int, optional
+        Which hidden units (rows) to show; all when omitted.
+    cmap : str
+
+    Returns
+    -------
+    list of matplotlib.axes.Axes
+
+    Raises
+    ------
+    ValueError
+        If ``gates`` is empty, an entry is not (T, H), the T's differ, or
+        ``tokens`` does not have length T.
+    """
+    import matplotlib.pyplot as plt
+
+    if not gates:
+        raise ValueError("gates must hold at least one {name: (T, H) array} entry")
+    arrays = {}
+    for name, value in gates.items():
+        value = np.asarray(value, dtype=float)
+        if value.ndim == 1:
+            value = value[:, None]
+        if value.ndim != 2:
+            raise ValueError(f"gate {name!r} must have shape (T, H), got {value.shape}")
+        arrays[name] = value if units is None else value[:, list(units)]
+    Ts = {v.shape[0] for v in arrays.values()}
+    if len(Ts) != 1:
+        raise ValueError(f"every gate must cover the same T steps, got {sorted(Ts)}")
+    (T,) = Ts
+    if tokens is not None and len(tokens) != T:
+        raise ValueError(f"tokens must have length T = {T}, got {len(tokens)}")
+    if axes is None:
+        H = next(iter(arrays.values())).shape[1]
+        fig, axes = plt.subplots(len(arrays), 1, figsize=(max(6.0, 0.28 * T + 2), 0.9 + len(arrays) * (0.35 + 0.22 * H)),
+                                 squeeze=False, sharex=True)
+        axes = list(axes[:, 0])
+    image = None
+    for ax, (name, value) in zip(axes, arrays.items()):
+        image = ax.imshow(value.T, aspect="auto", cmap=cmap, vmin=0.0, vmax=1.0, interpolation="nearest")
+        ax.set_ylabel(name, fontsize=11, rotation=0, ha="right", va="center")
+        ax.set_yticks(range(value.shape[1]))
+        ax.tick_params(labelsize=8)
+    if tokens is not None:
+        axes[-1].set_xticks(range(T))
+        axes[-1].set_xticklabels([repr(t)[1:-1] if isinstance(t, str) else str(t) for t in tokens], fontsize=9)
+    axes[-1].set_xlabel("time step", fontsize=11)
+    if image is not None:
+        axes[0].figure.colorbar(image, ax=list(axes), fraction=0.025, pad=0.02, label="activation")
+    return list(axes)
+
+
+def plot_learning_curves(histories, ax=None, xlabel="training step", ylabel="loss", logy=False, baselines=None,
+                         title=None):
+    """Plot one learning curve per label, with optional horizontal baselines.
+
+    Parameters
+    ----------
+    histories : dict of str -> array-like (L,) or (x, y) pair of arrays
+        The y values per step, or explicit ``(x, y)``.
+    ax : matplotlib.axes.Axes, optional
+    xlabel, ylabel, title : str
+    logy : bool
+        Logarithmic y axis.
+    baselines : dict of str -> float, optional
+        Drawn as dotted horizontal lines (for example the loss of always
+        predicting the mean).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    ValueError
+        If ``histories`` is empty or an ``(x, y)`` pair has mismatched lengths.
+    """
+    if not histories:
+        raise ValueError("histories must hold at least one {label: values} entry")
+    ax = _axes(ax)
+    for label, values in histories.items():
+        if isinstance(values, tuple) and len(values) == 2:
+            x, y = (np.asarray(v, dtype=float) for v in values)
+            if x.shape != y.shape:
+                raise ValueError(f"history {label!r}: x and y must have the same shape, got {x.shape} and {y.shape}")
+        else:
+            y = np.asarray(values, dtype=float)
+            x = np.arange(1, len(y) + 1)
+        ax.plot(x, y, lw=1.8, label=label)
+    for label, value in (baselines or {}).items():
+        ax.axhline(value, ls=":", color="gray", lw=1.5)
+        ax.annotate(label, (1.0, value), xycoords=("axes fraction", "data"), ha="right", va="bottom",
+                    fontsize=10, color="gray")
+    if logy:
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel, fontsize=12)
+    ax.set_ylabel(ylabel, fontsize=12)
+    if title:
+        ax.set_title(title, fontsize=12)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=10)
+    return ax
