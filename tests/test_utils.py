@@ -57,3 +57,14 @@ def test_draw_unrolled_rnn(kwargs):
 def test_draw_unrolled_rnn_needs_tokens():
     with pytest.raises(ValueError, match="at least one"):
         diagrams.draw_unrolled_rnn(())
+
+
+def test_draw_sequence_patterns():
+    axes = diagrams.draw_sequence_patterns()
+    assert len(axes) == 4
+    axes[0].figure.canvas.draw()
+    fig, four = plt.subplots(1, 4)
+    assert diagrams.draw_sequence_patterns(axes=four) is not None
+    with pytest.raises(ValueError, match="4"):
+        diagrams.draw_sequence_patterns(axes=four[:2])
+    plt.close("all")
