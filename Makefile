@@ -33,14 +33,14 @@ book-strict: $(STAMP)
 
 test: $(STAMP)
 	@bash tools/ensure_chromium.sh
-	$(PY) -m pytest -n 2 --dist loadgroup tests notebooks \
+	$(PY) -m pytest -n 2 --dist loadfile tests notebooks book \
 	    --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-current-env
 
 unit: $(STAMP)
 	$(PY) -m pytest -n 2 tests -m "not build"
 
 notebooks: $(STAMP)
-	$(PY) -m pytest -n 2 notebooks --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-current-env
+	$(PY) -m pytest -n 2 --dist loadfile notebooks --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-current-env
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks

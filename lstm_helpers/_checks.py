@@ -45,3 +45,19 @@ def check_choice(name: str, value, choices) -> None:
     if value not in choices:
         valid = ", ".join(repr(c) for c in choices)
         raise ValueError(f"{name} must be one of {valid}; got {value!r}")
+
+
+def check_int(name, value, minimum):
+    """Return ``value`` as an ``int``; raise ``ValueError`` unless it is an integer ``>= minimum``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def check_rng(rng):
+    """Raise ``ValueError`` unless ``rng`` is a ``numpy.random.Generator``."""
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(
+            "rng must be a numpy.random.Generator (e.g. lstm_helpers.set_seed(0) or "
+            f"numpy.random.default_rng(0)), got {type(rng).__name__}"
+        )

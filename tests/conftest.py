@@ -21,3 +21,4 @@ def rng():
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "build: builds the website (slow); run in one xdist group")
+

@@ -1,6 +1,6 @@
 """The website: a strict build (warnings are errors) and a real-browser check, offline.
 
-All tests here share one build and run on one xdist worker (group "book").
+All tests here share one build; `--dist loadfile` keeps them on one xdist worker.
 """
 
 import functools
@@ -24,7 +24,7 @@ BROWSER_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
     "--no-first-run",
 ]
-pytestmark = [pytest.mark.build, pytest.mark.xdist_group("book")]
+pytestmark = pytest.mark.build
 
 
 @pytest.fixture(scope="module")
