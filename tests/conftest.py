@@ -1,12 +1,9 @@
 """Shared pytest configuration."""
 
-import os
-
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings
 
-os.environ.setdefault("MPLBACKEND", "Agg")
 
 settings.register_profile(
     "course", max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow]
