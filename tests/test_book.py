@@ -37,7 +37,8 @@ def build():
         capture_output=True, text=True, cwd=ROOT, timeout=600,
     )
     log = result.stdout + result.stderr
-    assert result.returncode == 0, f"strict build failed:\n{log[-5000:]}"
+    problems = [line for line in log.splitlines() if re.search(r"WARNING|ERROR|Error", line)]
+    assert result.returncode == 0, "strict build failed:\n" + "\n".join(problems[:40] or [log[-5000:]])
     return log
 
 
