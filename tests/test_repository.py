@@ -13,7 +13,7 @@ import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
-from setup_cell import repository_url, setup_cell_source  # noqa: E402
+from setup_cell import TAGS, repository_url, setup_cell_source  # noqa: E402
 
 CHAPTERS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 ALL_NOTEBOOKS = CHAPTERS + sorted((ROOT / "book").glob("*.ipynb"))
@@ -56,12 +56,13 @@ def test_chapter_starts_with_the_shared_setup_cell(path):
     nb = nbformat.read(path, as_version=4)
     first = next(c for c in nb.cells if c.cell_type == "code")
     assert first.source == setup_cell_source(), "run `make sync` to restore the shared setup cell"
+    assert first.metadata.get("tags") == TAGS, "the setup cell is folded on the website (run `make sync`)"
 
 
 def test_setup_cell_uses_the_configured_repository():
     url = repository_url()
     assert url.startswith("https://")
-    assert f"git+{url}" in setup_cell_source()
+    assert f'"{url}"' in setup_cell_source()
 
 
 def test_setup_cell_tool_check_passes():

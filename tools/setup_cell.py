@@ -19,19 +19,24 @@ import nbformat
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 TEMPLATE = '''\
-# Setup -- the same cell opens every chapter.
-# In Colab (or any Jupyter where the course's helper package is missing) this
-# installs `lstm_helpers` from the course repository; locally it does nothing.
+# Setup -- the same cell opens every chapter (Colab, JupyterLab, anywhere).
+# Where the course's helper package `lstm_helpers` is missing (a fresh Colab
+# runtime), fetch the course repository, which also holds the stored results
+# some chapters plot, and install it. Locally this cell does nothing.
 import importlib.util
+import pathlib
 import subprocess
 import sys
 
 if importlib.util.find_spec("lstm_helpers") is None:
-    subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet",
-         "lstm-helpers @ git+{url}"],
-        check=True,
-    )'''
+    repo = pathlib.Path.home() / "lstm-step-by-step"
+    if not repo.exists():
+        subprocess.run(["git", "clone", "--depth", "1", "{url}", str(repo)], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "-e", str(repo)], check=True)
+    sys.path.insert(0, str(repo))  # importable in this running kernel too'''
+
+#: Cell tags of the setup cell: folded on the website.
+TAGS = ["hide-input"]
 
 
 def repository_url(config: pathlib.Path = ROOT / "_config.yml") -> str:
@@ -73,7 +78,7 @@ def main(argv=None) -> int:
     for path in chapters():
         nb = nbformat.read(path, as_version=4)
         cell = first_code_cell(nb)
-        if cell is not None and cell.source == source:
+        if cell is not None and cell.source == source and cell.metadata.get("tags") == TAGS:
             continue
         if args.check:
             bad.append(path.name)
@@ -82,6 +87,7 @@ def main(argv=None) -> int:
             cell = nbformat.v4.new_code_cell(source)
             nb.cells.insert(0, cell)
         cell.source = source
+        cell.metadata["tags"] = list(TAGS)
         nbformat.write(nb, path)
         print(f"updated {path.name}")
     if bad:
