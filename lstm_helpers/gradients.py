@@ -11,6 +11,11 @@ Two kinds of measurement:
   of a loss placed on the last step only, obtained by running the
   hand-written backward steps of :mod:`lstm_helpers.numpy_rnn` and
   :mod:`lstm_helpers.numpy_lstm`.
+* :func:`rnn_backprop_log10_norms` and :func:`lstm_backprop_log10_norms` --
+  the same norms as base-10 logarithms, computed without underflow, so that
+  gradients of size :math:`10^{-300}` and below (common after 1000 steps)
+  still have a value; the LSTM version can also follow one path only (along
+  the cell state, or avoiding it).
 
 Lags are counted back from the last step: lag 0 is step ``T``, lag ``T`` is
 the initial state.
@@ -20,11 +25,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_array, expect_shape
+from ._checks import as_array, check_choice, expect_shape
 from .numpy_lstm import lstm_forward, lstm_step_backward
 from .numpy_rnn import rnn_forward, rnn_step_backward
 
-__all__ = ["rnn_jacobian_norms", "jacobian_bound", "rnn_backprop_norms", "lstm_backprop_norms"]
+__all__ = [
+    "rnn_jacobian_norms",
+    "jacobian_bound",
+    "rnn_backprop_norms",
+    "lstm_backprop_norms",
+    "rnn_backprop_log10_norms",
+    "lstm_backprop_log10_norms",
+]
 
 
 def rnn_jacobian_norms(x, h0, Wx, Wh, b):
@@ -171,3 +183,159 @@ def lstm_backprop_norms(x, h0, Wx, Wh, b, c0=None, dh_T=None, rng=None):
             total_dc = dc + dh * prev["o"] * (1 - prev["tanh_c"] ** 2)
         norm_c[lag] = np.linalg.norm(total_dc, axis=1).mean()
     return {"h": norm_h, "c": norm_c}
+
+
+_LOG10_2 = float(np.log10(2.0))
+
+
+def _rescale(scale_exp, *arrays):
+    """Divide row ``n`` of every array by the same power of 2, exact in floating point.
+
+    The power is chosen so that the largest entry of the row (over all the
+    arrays) lies in [0.5, 1). ``scale_exp[n]`` accumulates the exponents: the
+    true value of row ``n`` is ``2 ** scale_exp[n]`` times the stored one.
+    """
+    largest = np.max([np.max(np.abs(a), axis=1) for a in arrays], axis=0)
+    _, exponent = np.frexp(largest)  # largest = m * 2**exponent with 0.5 <= m < 1; exponent 0 for 0
+    factor = np.ldexp(1.0, -exponent)[:, None]
+    scale_exp += exponent
+    return tuple(a * factor for a in arrays)
+
+
+def _log10_batch_mean_norm(v, scale_exp):
+    """``log10`` of the batch mean of the row norms of ``v * 2**scale_exp[:, None]``; ``-inf`` for zeros."""
+    with np.errstate(divide="ignore"):
+        logs = np.log10(np.linalg.norm(v, axis=1)) + scale_exp * _LOG10_2
+    top = np.max(logs)
+    if not np.isfinite(top):
+        return float(top)
+    return float(top + np.log10(np.mean(10.0 ** (logs - top))))
+
+
+def rnn_backprop_log10_norms(x, h0, Wx, Wh, b, dh_T=None, rng=None):
+    r"""``log10`` of the norms returned by :func:`rnn_backprop_norms`, free of underflow.
+
+    After each backward step the gradient of every sequence is divided by a
+    power of 2 close to its norm, and the exponents are summed separately.
+    Scaling by a power of 2 is exact in floating point and the backward step
+    is linear in the upstream gradient, so wherever :func:`rnn_backprop_norms`
+    does not underflow the two agree to rounding error; beyond that (norms
+    below about :math:`10^{-154}`, whose squares underflow) this function
+    still returns the value.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, T, D)
+    h0 : ndarray, shape (N, H)
+    Wx, Wh, b : ndarrays, shapes (D, H), (H, H), (H,)
+    dh_T : ndarray, shape (N, H), optional
+        Upstream gradient at the last step; unit vectors (random when ``rng``
+        is given, otherwise all-equal) when omitted.
+    rng : numpy.random.Generator, optional
+
+    Returns
+    -------
+    dict
+        ``"h"``: ndarray, shape (T + 1,), :math:`\log_{10}` of the batch mean of
+        :math:`\lVert \partial L / \partial h_{T-\ell} \rVert` for
+        :math:`\ell = 0 \dots T` (``-inf`` where the gradient is exactly zero).
+
+    Raises
+    ------
+    ValueError
+        If a shape disagrees with the others.
+    """
+    h, cache = rnn_forward(x, h0, Wx, Wh, b)
+    N, T, H = h.shape
+    dh = _unit_upstream(rng, N, H) if dh_T is None else as_array("dh_T", dh_T, 2, "(N, H)")
+    expect_shape("dh_T", dh, (N, H), "(N, H)")
+    scale_exp = np.zeros(N, dtype=np.int64)
+    out = np.empty(T + 1)
+    (dh,) = _rescale(scale_exp, dh)
+    out[0] = _log10_batch_mean_norm(dh, scale_exp)
+    for lag in range(1, T + 1):
+        _, dh, *_ = rnn_step_backward(dh, cache[T - lag])
+        (dh,) = _rescale(scale_exp, dh)
+        out[lag] = _log10_batch_mean_norm(dh, scale_exp)
+    return {"h": out}
+
+
+#: The paths :func:`lstm_backprop_log10_norms` can follow.
+LSTM_PATHS = ("all", "cell", "hidden")
+
+
+def lstm_backprop_log10_norms(x, h0, Wx, Wh, b, c0=None, dh_T=None, rng=None, path="all"):
+    r"""``log10`` of the LSTM gradient norms, free of underflow, along all paths or one.
+
+    The loss is the one of :func:`lstm_backprop_norms` (on :math:`h_T` only).
+    Rows are rescaled by powers of 2 as in :func:`rnn_backprop_log10_norms`.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, T, D)
+    h0 : ndarray, shape (N, H)
+    Wx, Wh, b : ndarrays, shapes (D, 4H), (H, 4H), (4H,), gates i, f, g, o
+    c0 : ndarray, shape (N, H), optional
+    dh_T : ndarray, shape (N, H), optional
+    rng : numpy.random.Generator, optional
+    path : {"all", "cell", "hidden"}
+        ``"all"``: the full gradient, as in :func:`lstm_backprop_norms`.
+        ``"cell"``: only the path along the cell state (the constant error
+        carousel): :math:`\partial L / \partial c_T` multiplied by the forget
+        gates, :math:`\partial L / \partial c_T \odot f_T \odot f_{T-1} \cdots f_{k+1}`.
+        ``"hidden"``: only the paths that never take the edge
+        :math:`c_{t-1} \to c_t` (as if every :math:`c_{t-1}` entered step
+        :math:`t` as a constant): the LSTM's counterpart of the plain RNN's path.
+
+    Returns
+    -------
+    dict
+        ``"all"``: ``"h"`` and ``"c"``; ``"cell"``: ``"c"``; ``"hidden"``:
+        ``"h"``. Each an ndarray of shape (T + 1,): :math:`\log_{10}` of the
+        batch mean of the gradient norms at lags ``0 ... T``.
+
+    Raises
+    ------
+    ValueError
+        If a shape disagrees with the others or ``path`` is not one of
+        ``"all"``, ``"cell"``, ``"hidden"``.
+    """
+    check_choice("path", path, LSTM_PATHS)
+    h, cache = lstm_forward(x, h0, Wx, Wh, b, c0=c0)
+    N, T, H = h.shape
+    steps = cache["steps"]
+    dh = _unit_upstream(rng, N, H) if dh_T is None else as_array("dh_T", dh_T, 2, "(N, H)")
+    expect_shape("dh_T", dh, (N, H), "(N, H)")
+    scale_exp = np.zeros(N, dtype=np.int64)
+    last = steps[-1]
+    if path == "cell":
+        dc = dh * last["o"] * (1 - last["tanh_c"] ** 2)
+        (dc,) = _rescale(scale_exp, dc)
+        out_c = np.empty(T + 1)
+        out_c[0] = _log10_batch_mean_norm(dc, scale_exp)
+        for lag in range(1, T + 1):
+            (dc,) = _rescale(scale_exp, dc * steps[T - lag]["f"])
+            out_c[lag] = _log10_batch_mean_norm(dc, scale_exp)
+        return {"c": out_c}
+    dc = np.zeros((N, H))
+    dh, dc = _rescale(scale_exp, dh, dc)
+    out_h = np.empty(T + 1)
+    out_h[0] = _log10_batch_mean_norm(dh, scale_exp)
+    if path == "hidden":
+        for lag in range(1, T + 1):
+            _, dh, *_ = lstm_step_backward(dh, np.zeros((N, H)), steps[T - lag])
+            (dh,) = _rescale(scale_exp, dh)
+            out_h[lag] = _log10_batch_mean_norm(dh, scale_exp)
+        return {"h": out_h}
+    out_c = np.empty(T + 1)
+    out_c[0] = _log10_batch_mean_norm(dh * last["o"] * (1 - last["tanh_c"] ** 2), scale_exp)
+    for lag in range(1, T + 1):
+        _, dh, dc, *_ = lstm_step_backward(dh, dc, steps[T - lag])
+        dh, dc = _rescale(scale_exp, dh, dc)
+        out_h[lag] = _log10_batch_mean_norm(dh, scale_exp)
+        total_dc = dc
+        if lag < T:  # the path through h_k = o_k * tanh(c_k), as in lstm_backprop_norms
+            prev = steps[T - lag - 1]
+            total_dc = dc + dh * prev["o"] * (1 - prev["tanh_c"] ** 2)
+        out_c[lag] = _log10_batch_mean_norm(total_dc, scale_exp)
+    return {"h": out_h, "c": out_c}
