@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings
 
-
 settings.register_profile(
     "course", max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )

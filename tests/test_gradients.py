@@ -3,7 +3,12 @@
 import numpy as np
 import torch
 
-from lstm_helpers.gradients import jacobian_bound, lstm_backprop_norms, rnn_backprop_norms, rnn_jacobian_norms
+from lstm_helpers.gradients import (
+    jacobian_bound,
+    lstm_backprop_norms,
+    rnn_backprop_norms,
+    rnn_jacobian_norms,
+)
 from lstm_helpers.numpy_lstm import lstm_weights_to_torch
 from lstm_helpers.numpy_rnn import rnn_weights_to_torch
 

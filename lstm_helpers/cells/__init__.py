@@ -3,4 +3,25 @@
 The cells live in themed submodules and are all importable from here.
 """
 
-__all__: list[str] = []
+from .gru import GRUCell, gru_parameter_count
+from .lstm import VARIANTS, LSTMCell, lstm_parameter_count
+from .recurrent import Recurrent
+from .tree import (
+    ChildSumTreeLSTMCell,
+    NaryTreeLSTMCell,
+    Tree,
+    TreeBatch,
+    batch_trees,
+    binarize,
+    draw_tree,
+    tree_lstm_forward,
+    tree_lstm_recursive,
+)
+
+__all__: list[str] = [
+    "VARIANTS", "LSTMCell", "lstm_parameter_count",
+    "GRUCell", "gru_parameter_count",
+    "Recurrent",
+    "ChildSumTreeLSTMCell", "NaryTreeLSTMCell", "Tree", "TreeBatch",
+    "batch_trees", "binarize", "tree_lstm_forward", "tree_lstm_recursive", "draw_tree",
+]

@@ -12,12 +12,39 @@ The generators live in themed submodules and are all importable from here:
   seen at step 1 (a lag of ``T - 1`` steps).
 - :mod:`lstm_helpers.tasks.subject_verb` -- :func:`~lstm_helpers.tasks.subject_verb.agreement`: the number of
   the verb, decided by a subject ``k + 1`` steps back ("My dog, whom I
-  adopted in 2009, chases squirrels");
-  :func:`~lstm_helpers.tasks.subject_verb.agreement_vocabulary`,
+  adopted in 2009, chases squirrels"); :func:`~lstm_helpers.tasks.subject_verb.agreement_vocabulary`,
   :func:`~lstm_helpers.tasks.subject_verb.decode_agreement`.
+- :mod:`lstm_helpers.tasks.long_lags` -- the 1997 long-time-lag tasks:
+  :func:`~lstm_helpers.tasks.long_lags.adding_problem`, :func:`~lstm_helpers.tasks.long_lags.embedded_reber`,
+  :func:`~lstm_helpers.tasks.long_lags.temporal_order`, :func:`~lstm_helpers.tasks.long_lags.copy_task` and their success criteria.
+- :mod:`lstm_helpers.tasks.listops` -- :func:`~lstm_helpers.tasks.listops.listops`: nested list operations
+  (MIN, MAX, FIRST, LAST, sum mod 10) with their gold trees; :func:`~lstm_helpers.tasks.listops.evaluate`.
+- :mod:`lstm_helpers.tasks.series` -- :func:`~lstm_helpers.tasks.series.seasonal_series`: trend, one or
+  two seasonalities and noise; :func:`~lstm_helpers.tasks.series.make_windows`: (past window, next values)
+  pairs for forecasting.
 """
 
+from .listops import listops
+from .long_lags import (
+    REBER_SYMBOLS,
+    TEMPORAL_ORDER_SYMBOLS,
+    adding_correct,
+    adding_problem,
+    copy_task,
+    copy_task_baseline,
+    decode,
+    embedded_reber,
+    embedded_reber_walk,
+    reber_correct,
+    temporal_order,
+    temporal_order_classes,
+    temporal_order_correct,
+)
+from .series import make_windows, seasonal_series
 from .subject_verb import agreement, agreement_vocabulary, decode_agreement
 from .symbols import first_symbol
 
-__all__ = ["first_symbol", "agreement", "agreement_vocabulary", "decode_agreement"]
+__all__ = ["first_symbol", "seasonal_series", "make_windows", "agreement", "agreement_vocabulary", "decode_agreement",
+           "REBER_SYMBOLS", "TEMPORAL_ORDER_SYMBOLS", "adding_problem", "adding_correct", "embedded_reber",
+           "embedded_reber_walk", "reber_correct", "temporal_order", "temporal_order_classes",
+           "temporal_order_correct", "copy_task", "copy_task_baseline", "decode", "listops"]

@@ -1,0 +1,145 @@
+"""The ablation command of lstm_helpers.ablation: seeds, models, stored results, command line."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from lstm_helpers import ablation
+from lstm_helpers.ablation import (
+    ABLATION_MODELS,
+    AblationConfig,
+    load_ablation,
+    make_ablation_model,
+    run_ablation,
+    run_ablation_model,
+    summarize_ablation,
+)
+
+TINY = dict(T=6, hidden=3, n_steps=6, batch_size=4, lr=0.05, test_size=16, record_every=3)
+
+
+def test_models_are_the_nine_variants_and_the_gru():
+    assert ABLATION_MODELS == ("vanilla", "NIG", "NFG", "NOG", "NIAF", "NOAF", "NP", "CIFG", "FGR", "GRU")
+    net = make_ablation_model("CIFG", 2, 5, 1)
+    assert net(torch.zeros(3, 7, 2)).shape == (3, 1)
+    with pytest.raises(ValueError, match="model must be one of 'vanilla'.*'GRU'; got 'LSTM'"):
+        make_ablation_model("LSTM", 2, 5, 1)
+
+
+def test_readout_uses_the_last_valid_step():
+    torch.manual_seed(0)
+    net = make_ablation_model("NP", 2, 4, 1).double()
+    x = torch.randn(2, 5, 2, dtype=torch.float64)
+    padded = torch.cat([x, torch.randn(2, 3, 2, dtype=torch.float64)], dim=1)
+    torch.testing.assert_close(net(padded, torch.tensor([5, 5])), net(x))
+
+
+@pytest.mark.parametrize("model", ["vanilla", "FGR", "GRU"])
+def test_seeds_trained_together_equal_seeds_trained_alone(model):
+    config = AblationConfig(**TINY, clip=0.05)  # a small clip so that clipping acts on every step
+    together = run_ablation_model(config, model, [3, 4])
+    alone = [run_ablation_model(config, model, [s])[0] for s in (3, 4)]
+    for a, b in zip(together, alone):
+        assert a["seed"] == b["seed"]
+        np.testing.assert_allclose(a["test_loss"], b["test_loss"], rtol=1e-10)
+        np.testing.assert_allclose(a["curve_loss"], b["curve_loss"], rtol=1e-10)
+    assert together[0]["test_loss"] != together[1]["test_loss"]
+
+
+def test_temporal_order_runs_and_reports_accuracy():
+    config = AblationConfig(task="temporal_order", **{k: v for k, v in TINY.items() if k != "T"})
+    (run,) = run_ablation_model(config, "NP", [0])
+    assert 0.0 <= run["test_accuracy"] <= 1.0
+    assert run["curve_steps"] == [3, 6] and len(run["curve_loss"]) == 2
+    assert config.baseline == pytest.approx(np.log(4))
+
+
+def test_run_is_reproducible_and_leaves_global_state_alone():
+    config = AblationConfig(**TINY)
+    torch.manual_seed(123)
+    before = torch.rand(1)
+    torch.manual_seed(123)
+    first = run_ablation(config, ["NP", "GRU"], seeds=[0, 1])
+    assert torch.equal(torch.rand(1), before)
+    second = run_ablation(config, ["NP", "GRU"], seeds=[0, 1])
+    assert [r["test_loss"] for r in first["runs"]] == [r["test_loss"] for r in second["runs"]]
+    assert list(first["summary"]) == ["NP", "GRU"]
+    assert first["summary"]["NP"]["n"] == 2
+    assert first["runs"][0]["parameters"] == 4 * 3 * (2 + 3 + 2) + 3 + 1
+
+
+def test_summary_statistics():
+    runs = [{"model": "A", "test_loss": v, "test_accuracy": 0.5} for v in (0.3, 0.1, 0.2)]
+    s = summarize_ablation(runs)["A"]
+    assert (s["n"], s["median"], s["min"], s["max"]) == (3, 0.2, 0.1, 0.3)
+    assert s["mean"] == pytest.approx(0.2)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"task": "copy"}, "task must be one of 'adding', 'temporal_order'"),
+    ({"T": 1}, "T must be an integer >= 2"),
+    ({"hidden": 0}, "hidden must be an integer >= 1"),
+    ({"lr": -1.0}, "lr must be a positive number"),
+    ({"dtype": "float16"}, "dtype must be one of"),
+])
+def test_bad_configurations(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        AblationConfig(**kwargs)
+
+
+def test_bad_runs():
+    config = AblationConfig(**TINY)
+    with pytest.raises(ValueError, match="model must be one of"):
+        run_ablation(config, ["NP", "peephole"])
+    with pytest.raises(ValueError, match="must not be empty"):
+        run_ablation(config, ["NP"], seeds=[])
+
+
+def test_command_line_writes_json_and_load_reads_it(tmp_path, monkeypatch, capsys):
+    out = tmp_path / "book" / "data" / "ablation" / "adding_T6.json"
+    args = ["--task", "adding", "--T", "6", "--hidden", "3", "--steps", "4", "--batch-size", "4",
+            "--test-size", "8", "--record-every", "2", "--models", "NP,CIFG", "--seeds", "2", "--quiet",
+            "--out", str(out)]
+    results = ablation.main(args)
+    stored = json.loads(out.read_text())
+    assert stored["models"] == ["NP", "CIFG"] and stored["seeds"] == [0, 1]
+    assert stored["config"]["T"] == 6 and stored["command"].endswith(str(out))
+    assert [r["test_loss"] for r in stored["runs"]] == [r["test_loss"] for r in results["runs"]]
+    assert "CIFG" in capsys.readouterr().out
+    monkeypatch.setattr(ablation, "ablation_dir", lambda: out.parent)
+    assert load_ablation("adding_T6")["summary"] == stored["summary"]
+    with pytest.raises(ValueError, match="no stored ablation 'nope'.*stored: adding_T6"):
+        load_ablation("nope")
+
+
+def test_command_line_rejects_bad_models(capsys):
+    with pytest.raises(SystemExit):
+        ablation.main(["--models", "NP,LSTM", "--steps", "1"])
+    assert "model must be one of" in capsys.readouterr().err
+
+
+def test_stored_results_are_complete():
+    folder = ablation.ablation_dir()
+    stored = sorted(folder.glob("*.json")) if folder.is_dir() else []
+    if not stored:
+        pytest.skip("no stored ablation results")
+    for path in stored:
+        data = json.loads(path.read_text())
+        assert set(data["models"]) == set(ABLATION_MODELS), path.name
+        assert len(data["seeds"]) >= 3
+        assert len(data["runs"]) == len(data["models"]) * len(data["seeds"])
+        assert all(np.isfinite(r["test_loss"]) for r in data["runs"])
+
+
+def test_results_do_not_depend_on_the_default_dtype():
+    config = AblationConfig(**TINY)
+    first = run_ablation_model(config, "NP", [0])[0]["test_loss"]
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        second = run_ablation_model(config, "NP", [0])[0]["test_loss"]
+    finally:
+        torch.set_default_dtype(previous)
+    assert first == second

@@ -1,0 +1,238 @@
+"""Tests of the reproduction command lstm_helpers.experiments (the 1997 long-time-lag experiments)."""
+
+from __future__ import annotations
+
+import json
+import pathlib
+
+import numpy as np
+import pytest
+import torch
+
+from lstm_helpers import __version__, experiments
+from lstm_helpers.experiments import (
+    MODELS,
+    PAPER,
+    TASKS,
+    default_config,
+    load_results,
+    long_lags,
+    main,
+    make_model,
+    make_task,
+    results_dir,
+    results_table,
+    run_long_lag,
+    summarize,
+)
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+RUN_FIELDS = {"seed", "reached", "sequences_to_criterion", "sequences_seen", "wrong_test", "test_size", "seconds",
+              "parameters", "curve"}
+TOP_FIELDS = {"experiment", "name", "task", "config", "criterion", "optimizer", "seeds", "models", "paper", "device",
+              "device_name", "hardware", "threads", "version", "wall_seconds", "command"}
+
+
+def test_quick_cli_run_writes_every_field(tmp_path, capsys):
+    out = tmp_path / "adding.json"
+    status = main(["long_lags", "--task", "adding", "--T", "20", "--model", "rnn,lstm", "lstm_bf1",
+                   "--seeds", "2", "--device", "cpu", "--quick", "--no-progress", "--out", str(out)])
+    assert status == 0
+    printed = capsys.readouterr().out
+    assert "adding_T20 lstm seed 1" in printed and f"wrote {out}" in printed
+    data = json.loads(out.read_text())
+    assert TOP_FIELDS <= set(data)
+    assert data["name"] == "adding_T20" and data["seeds"] == [0, 1]
+    assert data["version"] == __version__ and data["device"] == "cpu"
+    assert data["hardware"]["torch"] == torch.__version__ and data["hardware"]["cpu_count"] >= 1
+    assert list(data["models"]) == ["rnn", "lstm", "lstm_bf1"]
+    for entry in data["models"].values():
+        assert len(entry["runs"]) == 2
+        for run in entry["runs"]:
+            assert RUN_FIELDS <= set(run)
+            assert run["test_size"] == 32 and 0 <= run["wrong_test"] <= 32
+            assert run["sequences_seen"] <= 64 + 16
+            assert len(run["curve"]["seen"]) == len(run["curve"]["loss"]) == len(run["curve"]["recent_correct"])
+        assert {"success_rate", "sequences_median", "wrong_test_median"} <= set(entry["summary"])
+    assert data["models"]["rnn"]["runs"][0]["sequences_seen"] == 32  # the RNN's own (smaller) budget
+    assert "--quick" in data["command"]
+
+
+@pytest.mark.parametrize("task", ["reber", "temporal_order"])
+def test_quick_runs_of_the_other_tasks(task, tmp_path):
+    config = default_config(task, quick=True)
+    data = long_lags(config, models=["lstm_chrono", "lstm_nofg"], seeds=[3], device="cpu",
+                     out=tmp_path / "r.json", progress=False, verbose=False)
+    assert json.loads((tmp_path / "r.json").read_text())["models"].keys() == {"lstm_chrono", "lstm_nofg"}
+    assert data["paper"] == PAPER[config.name]
+
+
+def test_models_run_one_at_a_time_are_merged(tmp_path):
+    config = default_config("adding", T=10, quick=True)
+    out = tmp_path / "m.json"
+    long_lags(config, models=["lstm"], seeds=[0], device="cpu", out=out, progress=False, verbose=False)
+    long_lags(config, models=["rnn"], seeds=[0], device="cpu", out=out, progress=False, verbose=False)
+    assert list(json.loads(out.read_text())["models"]) == ["rnn", "lstm"]
+    config.hidden = 5  # a different configuration replaces the file
+    long_lags(config, models=["rnn"], seeds=[0], device="cpu", out=out, progress=False, verbose=False)
+    assert list(json.loads(out.read_text())["models"]) == ["rnn"]
+
+
+def test_runs_repeat_exactly_under_a_seed():
+    config = default_config("temporal_order", quick=True)
+    a = run_long_lag(config, "lstm", seed=4)
+    b = run_long_lag(config, "lstm", seed=4)
+    a.pop("seconds"), b.pop("seconds")
+    assert a == b
+
+
+@pytest.mark.parametrize(
+    "argv, expected",
+    [
+        (["long_lags", "--task", "addition"], "invalid choice: 'addition' (choose from 'adding', 'reber', 'temporal_order')"),
+        (["long_lags", "--task", "adding", "--model", "gru"],
+         "--model must be one or more of rnn, lstm, lstm_bf1, lstm_chrono, lstm_nofg, or all; got gru"),
+        (["long_lags", "--task", "adding", "--T", "5"], "T must be an integer >= 10"),
+        (["long_lags", "--task", "temporal_order", "--n-relevant", "4"], "invalid choice: 4 (choose from 2, 3)"),
+        (["long_lags", "--task", "adding", "--hidden", "0"], "--hidden must be positive"),
+        (["copy"], "invalid choice: 'copy'"),
+    ],
+)
+def test_cli_errors_list_the_valid_choices(argv, expected, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    assert expected in capsys.readouterr().err
+
+
+def test_model_all_means_every_model():
+    assert experiments._parse_models(["all"]) == list(MODELS)
+    assert experiments._parse_models(["lstm,rnn", "lstm"]) == ["lstm", "rnn"]
+
+
+def test_bad_names_in_functions_raise_value_errors():
+    with pytest.raises(ValueError, match="task must be one of 'adding', 'reber', 'temporal_order'"):
+        default_config("copy")
+    with pytest.raises(ValueError, match="model must be one of 'rnn', 'lstm'"):
+        make_model("gru", 2, 4, 1)
+    with pytest.raises(ValueError, match="model must be one of"):
+        run_long_lag(default_config("adding", quick=True), "transformer")
+
+
+def test_forget_gate_initialisations():
+    H = 8
+    bf1 = make_model("lstm_bf1", 2, H, 1)
+    forget = bf1.rnn.bias_ih_l0[H:2 * H] + bf1.rnn.bias_hh_l0[H:2 * H]
+    torch.testing.assert_close(forget, torch.ones(H))
+    chrono = make_model("lstm_chrono", 2, H, 1, chrono_T=100, rng=np.random.default_rng(0))
+    b_f = (chrono.rnn.bias_ih_l0[H:2 * H] + chrono.rnn.bias_hh_l0[H:2 * H]).detach()
+    b_i = (chrono.rnn.bias_ih_l0[:H] + chrono.rnn.bias_hh_l0[:H]).detach()
+    assert torch.all(b_f >= 0) and torch.all(b_f <= np.log(99) + 1e-6)
+    torch.testing.assert_close(b_i, -b_f)
+
+
+def test_no_forget_gate_model_keeps_its_forget_gate_open_while_training():
+    H = 4
+    net = make_model("lstm_nofg", 3, H, 1)
+    opt = torch.optim.Adam(net.parameters(), lr=0.1)
+    before = {n: p.detach().clone() for n, p in net.rnn.named_parameters()}
+    for _ in range(3):
+        opt.zero_grad()
+        net(torch.randn(5, 7, 3))[:, 0].pow(2).sum().backward()
+        opt.step()
+    for name, p in net.rnn.named_parameters():
+        torch.testing.assert_close(p[H:2 * H], before[name][H:2 * H])  # forget rows frozen
+        assert not torch.equal(p[:H], before[name][:H])  # the other gates learn
+    # no input reaches the forget gate, and its bias makes it exactly 1 in float32
+    assert torch.all(net.rnn.weight_ih_l0[H:2 * H] == 0) and torch.all(net.rnn.weight_hh_l0[H:2 * H] == 0)
+    assert torch.all(torch.sigmoid(net.rnn.bias_ih_l0[H:2 * H] + net.rnn.bias_hh_l0[H:2 * H]) == 1.0)
+
+
+def test_read_out_after_each_sequences_own_last_step():
+    net = make_model("lstm", 2, 5, 1)
+    x = torch.randn(3, 9, 2)
+    lengths = torch.tensor([9, 4, 6])
+    out = net(x, lengths)
+    for i, L in enumerate(lengths):
+        torch.testing.assert_close(out[i], net(x[i:i + 1, :L])[0])
+    assert net(x, every_step=True).shape == (3, 9, 1)
+
+
+@pytest.mark.parametrize("task", TASKS)
+def test_tasks_judge_perfect_and_wrong_answers(task):
+    config = default_config(task)
+    problem = make_task(config)
+    batch = problem.sample(6, np.random.default_rng(0))
+    batch = {k: torch.as_tensor(v) for k, v in batch.items()}
+
+    class Oracle(torch.nn.Module):
+        def __init__(self, scale):
+            super().__init__()
+            self.scale = scale
+
+        def forward(self, x, lengths=None, every_step=False):
+            if task == "adding":
+                return (batch["y"] * self.scale)[:, None]
+            if task == "temporal_order":
+                return 20.0 * self.scale * torch.nn.functional.one_hot(batch["y"], 4).double()
+            return self.scale * (2 * batch["targets"] - 1)
+
+    _, correct, _ = problem.evaluate(Oracle(1.0), batch)
+    assert correct.all()
+    _, correct, _ = problem.evaluate(Oracle(-1.0), batch)
+    assert not correct.any()
+
+
+def test_window_criterion():
+    w = experiments._Window(4, max_error=0.01)
+    w.add([True] * 3, [0.0] * 3)
+    assert not w.satisfied()  # not full yet
+    w.add([True], [0.001])
+    assert w.satisfied()
+    w.add([False], [0.0])
+    assert not w.satisfied() and w.fraction_correct() == 0.75
+    w.add([True] * 4, [0.02] * 4)
+    assert not w.satisfied()  # all correct, but the mean error is too large
+
+
+def test_summarize():
+    runs = [{"reached": True, "sequences_to_criterion": 100, "wrong_test": 1, "seconds": 1.0},
+            {"reached": False, "sequences_to_criterion": None, "wrong_test": 9, "seconds": 2.0},
+            {"reached": True, "sequences_to_criterion": 300, "wrong_test": 0, "seconds": 3.0}]
+    s = summarize(runs)
+    assert s["success_rate"] == pytest.approx(2 / 3)
+    assert (s["sequences_median"], s["sequences_min"], s["sequences_max"]) == (200, 100, 300)
+    assert s["wrong_test_median"] == 1 and s["seconds_total"] == 6.0
+    with pytest.raises(ValueError, match="at least one run"):
+        summarize([])
+
+
+def test_results_dir_is_in_the_repository():
+    assert results_dir() == ROOT / "book" / "data" / "long_lags"
+
+
+def test_load_results_names_what_is_stored():
+    with pytest.raises(ValueError, match="no stored result 'nothing'"):
+        load_results("nothing")
+
+
+def test_results_table_shows_the_paper_and_missing_results():
+    table = results_table(["adding_T1000"])
+    assert "paper (mean)" in table and "853,000" in table and "not run here" in table
+
+
+STORED = sorted((ROOT / "book" / "data" / "long_lags").glob("*.json"))
+
+
+@pytest.mark.parametrize("path", STORED, ids=lambda p: p.name)
+def test_stored_results_are_complete(path):
+    data = load_results(path.stem)
+    assert TOP_FIELDS <= set(data)
+    assert data["name"] == path.stem and data["config"]["test_size"] == 2560
+    for model, entry in data["models"].items():
+        assert model in MODELS
+        assert [r["seed"] for r in entry["runs"]] == data["seeds"]
+        for run in entry["runs"]:
+            assert RUN_FIELDS <= set(run)
+            assert run["reached"] == (run["sequences_to_criterion"] is not None)
+        assert entry["summary"] == summarize(entry["runs"])
