@@ -194,6 +194,8 @@ class LongLagNet(torch.nn.Module):
         (:func:`make_model` sets their initialisation).
     input_size, hidden_size, output_size : int
 
+    Notes
+    -----
     ``forward(x, lengths=None, every_step=False)`` takes ``x (N, L, D)``, batch
     first, and returns the read-out of every step, ``(N, L, C)``, when
     ``every_step`` is true; otherwise the read-out after step ``lengths[i]``
@@ -424,7 +426,7 @@ def run_long_lag(config, model="lstm", seed=0, device="cpu", threads=1, progress
         (:func:`default_config` gives the stored ones).
     model : {"rnn", "lstm", "lstm_bf1", "lstm_chrono"}
     seed : int
-        Seeds the weights (:func:`lstm_helpers.set_seed`), the training
+        Seeds the weights (:func:`lstm_helpers.utils.set_seed`), the training
         sequences and, separately, the test sequences.
     device : str
         ``"cpu"``, ``"cuda"`` or ``"auto"`` (the GPU when there is one).

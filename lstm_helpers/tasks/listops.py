@@ -56,8 +56,8 @@ SEQ_VOCAB = ("<pad>",) + tuple("[" + op for op in OPERATORS) + ("]",) + DIGITS
 class ListOps(NamedTuple):
     """What :func:`listops` returns (a named tuple: unpack it or use the names).
 
-    Attributes
-    ----------
+    Fields
+    ------
     trees : list of Tree, length n
         The expressions as trees: operator nodes with digit leaves.
     tokens : list of list of str, length n
