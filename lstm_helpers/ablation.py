@@ -19,10 +19,10 @@ variant by random search; we cannot afford that).
 Tasks (``--task``):
 
 - ``adding``: the adding problem in its modern form
-  (:func:`lstm_helpers.tasks.adding_problem` with ``variant="modern"``, length
+  (:func:`lstm_helpers.tasks.long_lags.adding_problem` with ``variant="modern"``, length
   ``--T``), squared error of the sum; predicting the mean scores 1/6.
 - ``temporal_order``: the temporal order task with two relevant symbols
-  (:func:`lstm_helpers.tasks.temporal_order`, 100 to 110 steps), cross-entropy
+  (:func:`lstm_helpers.tasks.long_lags.temporal_order`, 100 to 110 steps), cross-entropy
   over 4 classes; guessing scores ``ln 4``.
 
 The JSON it writes holds the configuration, the seeds, every run's test loss,
