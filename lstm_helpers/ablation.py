@@ -51,6 +51,7 @@ from ._checks import check_choice, check_int
 from .cells import VARIANTS, GRUCell, LSTMCell, Recurrent
 from .tasks import long_lags as _tasks
 from .train import count_parameters, train
+from .utils import data_dir, load_stored
 
 __all__ = [
     "ABLATION_TASKS",
@@ -491,13 +492,7 @@ def ablation_dir():
     then in the current folder and its parents (a notebook run from
     ``notebooks/``). The folder may not exist yet.
     """
-    relative = pathlib.Path("book") / "data" / "ablation"
-    cwd = pathlib.Path.cwd().resolve()
-    candidates = [pathlib.Path(__file__).resolve().parents[1], cwd, *cwd.parents]
-    for root in candidates:
-        if (root / relative).is_dir():
-            return root / relative
-    return candidates[0] / relative
+    return data_dir("ablation")
 
 
 def load_ablation(name):
@@ -513,12 +508,7 @@ def load_ablation(name):
     ValueError
         If there is no such result; the message lists the stored ones.
     """
-    folder = ablation_dir()
-    path = folder / f"{name}.json"
-    if not path.is_file():
-        stored = sorted(p.stem for p in folder.glob("*.json")) if folder.is_dir() else []
-        raise ValueError(f"no stored ablation {name!r} in {folder}; stored: {', '.join(stored) or 'none'}")
-    return json.loads(path.read_text())
+    return load_stored("ablation", name, "ablation", folder=ablation_dir())
 
 
 def _parser():

@@ -47,6 +47,7 @@ import torch
 from . import __version__
 from ._checks import check_choice, check_int
 from .tasks import long_lags as _tasks
+from .utils import data_dir, load_stored
 
 __all__ = [
     "TASKS",
@@ -707,14 +708,7 @@ def results_dir():
     pathlib.Path
         The folder (it may not exist yet when nothing was stored).
     """
-    relative = pathlib.Path("book") / "data" / "long_lags"
-    candidates = [pathlib.Path(__file__).resolve().parents[1]]
-    cwd = pathlib.Path.cwd().resolve()
-    candidates += [cwd, *cwd.parents]
-    for root in candidates:
-        if (root / relative).is_dir():
-            return root / relative
-    return candidates[0] / relative
+    return data_dir("long_lags")
 
 
 def load_results(name):
@@ -736,12 +730,7 @@ def load_results(name):
     ValueError
         If there is no such result; the message lists the stored ones.
     """
-    folder = results_dir()
-    path = folder / f"{name}.json"
-    if not path.is_file():
-        stored = sorted(p.stem for p in folder.glob("*.json")) if folder.is_dir() else []
-        raise ValueError(f"no stored result {name!r} in {folder}; stored: {', '.join(stored) or 'none'}")
-    return json.loads(path.read_text())
+    return load_stored("long_lags", name, "result", folder=results_dir())
 
 
 def _fmt_int(value):

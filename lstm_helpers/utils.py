@@ -6,7 +6,7 @@ import random
 
 import numpy as np
 
-__all__ = ["set_seed", "get_device"]
+__all__ = ["set_seed", "get_device", "data_dir", "load_stored"]
 
 
 def set_seed(seed: int) -> np.random.Generator:
@@ -74,3 +74,49 @@ def get_device(device: str = "auto"):
     if dev.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"device {device!r} was asked for but no CUDA device is available; use 'auto' or 'cpu'")
     return dev
+
+
+def data_dir(name: str):
+    """The folder ``book/data/<name>`` of the repository, where stored results live.
+
+    Looks next to the installed package first (a checkout of the repository,
+    or the clone the Colab setup cell makes), then in the current folder and
+    its parents (a notebook run from ``notebooks/``).
+
+    Parameters
+    ----------
+    name : str
+        Sub-folder of ``book/data``, e.g. ``"long_lags"`` or ``"ablation"``.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder (it may not exist yet when nothing was stored).
+    """
+    import pathlib
+
+    relative = pathlib.Path("book") / "data" / name
+    cwd = pathlib.Path.cwd().resolve()
+    candidates = [pathlib.Path(__file__).resolve().parents[1], cwd, *cwd.parents]
+    for root in candidates:
+        if (root / relative).is_dir():
+            return root / relative
+    return candidates[0] / relative
+
+
+def load_stored(name: str, stem: str, what: str = "result", folder=None):
+    """Load ``book/data/<name>/<stem>.json`` (see :func:`data_dir`), or ``<folder>/<stem>.json``.
+
+    Raises
+    ------
+    ValueError
+        If there is no such file; the message lists the stored ones.
+    """
+    import json
+
+    folder = data_dir(name) if folder is None else folder
+    path = folder / f"{stem}.json"
+    if not path.is_file():
+        stored = sorted(p.stem for p in folder.glob("*.json")) if folder.is_dir() else []
+        raise ValueError(f"no stored {what} {stem!r} in {folder}; stored: {', '.join(stored) or 'none'}")
+    return json.loads(path.read_text())

@@ -68,3 +68,12 @@ def test_draw_sequence_patterns():
     with pytest.raises(ValueError, match="4"):
         diagrams.draw_sequence_patterns(axes=four[:2])
     plt.close("all")
+
+
+def test_data_dir_and_load_stored(tmp_path, monkeypatch):
+    from lstm_helpers.utils import data_dir, load_stored
+
+    assert data_dir("long_lags").parts[-3:] == ("book", "data", "long_lags")
+    assert load_stored("long_lags", "adding_T100")["version"] == lstm_helpers.__version__
+    with pytest.raises(ValueError, match="no stored result 'nope'.*stored: .*adding_T100"):
+        load_stored("long_lags", "nope")
