@@ -12,11 +12,11 @@ Small modules, each one idea, each importable on its own:
 - :mod:`lstm_helpers.tasks` -- seeded data generators.
 - :mod:`lstm_helpers.plots` -- figures shared by several chapters.
 - :mod:`lstm_helpers.diagrams` -- figures of networks drawn with matplotlib.
-- :mod:`lstm_helpers.utils` -- seeding and device choice.
+- :mod:`lstm_helpers.utils` -- seeding, thread pinning and device choice.
 """
 
 __version__ = "0.1.0"
 
-from .utils import get_device, set_seed  # noqa: E402
+from .utils import get_device, pin_threads, set_seed  # noqa: E402
 
-__all__ = ["__version__", "get_device", "set_seed"]
+__all__ = ["__version__", "get_device", "pin_threads", "set_seed"]

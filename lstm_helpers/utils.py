@@ -6,7 +6,7 @@ import random
 
 import numpy as np
 
-__all__ = ["set_seed", "get_device", "data_dir", "load_stored"]
+__all__ = ["set_seed", "pin_threads", "get_device", "data_dir", "load_stored"]
 
 
 def set_seed(seed: int) -> np.random.Generator:
@@ -40,6 +40,60 @@ def set_seed(seed: int) -> np.random.Generator:
     else:
         torch.manual_seed(seed)
     return np.random.default_rng(seed)
+
+
+class pin_threads:  # noqa: N801 -- used like a function, also a context manager
+    """Run PyTorch and NumPy's BLAS on ``n`` CPU threads, so numbers do not depend on the core count.
+
+    A sum split over more threads is added in another order, and the last bits
+    of a float differ; after a few hundred training steps that difference can
+    change a printed accuracy. Every chapter calls ``pin_threads(1)`` in each
+    cell that trains, so what it prints is the same on a laptop with 2 cores
+    and on a server with 64.
+
+    Call it (``pin_threads(1)``: the setting stays) or use it as a context
+    manager (``with pin_threads(1): ...``: the previous counts come back on exit).
+
+    Parameters
+    ----------
+    n : int
+        A positive number of threads.
+
+    Raises
+    ------
+    ValueError
+        If ``n`` is not a positive integer.
+    """
+
+    def __init__(self, n: int = 1):
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise ValueError(f"n must be a positive integer number of threads, got {n!r}")
+        import torch
+
+        self.n = int(n)
+        self._previous_torch = torch.get_num_threads()
+        self._blas = None
+        try:
+            from threadpoolctl import threadpool_limits
+        except ImportError:  # NumPy's BLAS keeps its own count; torch is pinned
+            pass
+        else:
+            self._blas = threadpool_limits(limits=self.n, user_api="blas")
+        torch.set_num_threads(self.n)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        import torch
+
+        if self._blas is not None:  # first: restoring MKL's count can reset OpenMP's
+            self._blas.restore_original_limits()
+        torch.set_num_threads(self._previous_torch)
+        return False
+
+    def __repr__(self):
+        return f"pin_threads({self.n})"
 
 
 def get_device(device: str = "auto"):

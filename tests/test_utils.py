@@ -77,3 +77,27 @@ def test_data_dir_and_load_stored(tmp_path, monkeypatch):
     assert load_stored("long_lags", "adding_T100")["version"] == lstm_helpers.__version__
     with pytest.raises(ValueError, match="no stored result 'nope'.*stored: .*adding_T100"):
         load_stored("long_lags", "nope")
+
+
+def test_pin_threads_sets_and_restores_torch_threads():
+    before = torch.get_num_threads()
+    with lstm_helpers.pin_threads(1) as pinned:
+        assert torch.get_num_threads() == 1
+        assert repr(pinned) == "pin_threads(1)"
+    assert torch.get_num_threads() == before
+    lstm_helpers.pin_threads(1)
+    assert torch.get_num_threads() == 1
+    torch.set_num_threads(before)
+
+
+def test_pin_threads_limits_numpy_blas():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    with lstm_helpers.pin_threads(1):
+        blas = [p for p in threadpoolctl.threadpool_info() if p["user_api"] == "blas"]
+        assert blas and all(p["num_threads"] == 1 for p in blas)
+
+
+@pytest.mark.parametrize("bad", [0, -2, 1.0, "1", None, True])
+def test_pin_threads_rejects_bad_counts(bad):
+    with pytest.raises(ValueError, match="positive integer"):
+        lstm_helpers.pin_threads(bad)
