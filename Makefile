@@ -11,6 +11,9 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 JB     := $(VENV)/bin/jupyter-book
+# Optional: an extra package index for PyTorch, e.g. https://download.pytorch.org/whl/cpu
+TORCH_INDEX ?=
+PIP_INDEX_OPTS := $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX),)
 
 .PHONY: setup book book-strict test unit notebooks lab execute bench sync clean
 
@@ -19,7 +22,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c constraints.txt -e ".[book,dev]"
+	$(PY) -m pip install --quiet $(PIP_INDEX_OPTS) -c constraints.txt -e ".[book,dev]"
 	@# build matplotlib's font cache now, so no notebook prints a first-import notice
 	MPLBACKEND=Agg $(PY) -c "import matplotlib.pyplot"
 	@touch $(STAMP)

@@ -1,4 +1,4 @@
-"""Optimisation helpers written out: gradient clipping (more optimisers later)."""
+"""Optimisation helpers written out: gradient norm clipping."""
 
 from __future__ import annotations
 

@@ -153,3 +153,113 @@ def test_notebook_kernels_are_python3():
     for path in ALL_NOTEBOOKS:
         meta = json.loads(path.read_text())["metadata"]
         assert meta["kernelspec"]["name"] == "python3", path.name
+
+
+# ------------------------------------------------ the rule: compared outputs hold anywhere
+
+
+def _top_level_calls(source: str):
+    """Calls made by a cell's own top-level code (not inside the functions it defines)."""
+    import ast
+
+    lines = [line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))]
+    tree = ast.parse("\n".join(lines))
+    for stmt in tree.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Call):
+                yield node
+
+
+def _call_name(call) -> str:
+    import ast
+
+    func = call.func
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return ""
+
+
+#: the package's functions that train networks, besides lstm_helpers.train.train
+TRAINING_FUNCTIONS = {"run_long_lag", "long_lags", "run_ablation", "run_ablation_model"}
+
+
+def _trains(source: str) -> bool:
+    """A cell trains when its top-level code calls an optimiser's step() or a training function."""
+    for call in _top_level_calls(source):
+        name = _call_name(call)
+        if (name == "step" and not call.args) or name.startswith("train") or name in TRAINING_FUNCTIONS:
+            return True
+    return False
+
+
+def _pins_one_thread(source: str) -> bool:
+    import ast
+
+    for call in _top_level_calls(source):
+        if _call_name(call) == "pin_threads" and [ast.unparse(a) for a in call.args] == ["1"]:
+            return True
+    return False
+
+
+@pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=lambda p: p.name)
+def test_every_training_cell_pins_its_threads(path):
+    nb = nbformat.read(path, as_version=4)
+    unpinned = [i for i, c in enumerate(nb.cells)
+                if c.cell_type == "code" and _trains(c.source) and not _pins_one_thread(c.source)]
+    assert not unpinned, f"cells {unpinned} train without calling pin_threads(1) (CONTRIBUTING.md, rule 5)"
+
+
+def _assertion_cells(nb):
+    return [c for c in nb.cells if c.cell_type == "code" and "remove-cell" in c.metadata.get("tags", [])
+            and re.search(r"^\s*assert\b", c.source, re.M)]
+
+
+@pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=lambda p: p.name)
+def test_training_outcomes_come_with_assertions(path):
+    """A chapter that shows outcomes without comparing them asserts its claims in hidden cells."""
+    nb = nbformat.read(path, as_version=4)
+    shown = [c for c in nb.cells if c.cell_type == "code" and "NBVAL_IGNORE_OUTPUT" in c.source]
+    trains = any(c.cell_type == "code" and _trains(c.source) for c in nb.cells)
+    if shown or trains:
+        assert _assertion_cells(nb), "outcomes are shown but no claim is asserted (CONTRIBUTING.md, rule 3)"
+    for cell in _assertion_cells(nb):
+        assert not cell.outputs, f"an assertion cell prints something: {cell.source[:80]!r}"
+        assert "NBVAL" not in cell.source, "assertion cells are compared (they print nothing)"
+
+
+def test_the_training_cell_detector_works():
+    assert _trains("pin_threads(1)\nfor _ in range(3):\n    opt.step()")
+    assert _trains("history = train_agreement(5)")
+    assert _trains("live = run_ablation(config, seeds=(0, 1))")
+    assert not _trains("def train_agreement(k):\n    opt.step()")
+    assert not _trains("scheduler_steps = 3\nprint(train_x.shape)")
+    assert _pins_one_thread("pin_threads(1)\nopt.step()")
+    assert not _pins_one_thread("pin_threads(2)\nopt.step()")
+
+
+@pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=lambda p: p.name)
+def test_markdown_has_no_control_characters(path):
+    """A tab in markdown is almost always a "\\t" that was meant as "\\tanh"."""
+    nb = nbformat.read(path, as_version=4)
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "markdown":
+            bad = re.search(r"[\x00-\x08\x09\x0b\x0c\x0e-\x1f\x7f]", cell.source)
+            assert not bad, f"cell {i}: control character {bad.group()!r} near {cell.source[max(0, bad.start() - 30):bad.end() + 30]!r}"
+
+
+def test_pages_link_only_chapters_that_exist():
+    """No page announces a chapter that is not in the book yet."""
+    existing = {int(p.name[:2]) for p in CHAPTERS}
+    texts = {p.name: p.read_text() for p in (ROOT / "book").glob("*.md")}
+    texts["README.md"] = (ROOT / "README.md").read_text()
+    for path in ALL_NOTEBOOKS:
+        nb = nbformat.read(path, as_version=4)
+        texts[path.name] = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    for name, text in texts.items():
+        for match in re.finditer(r"\b[Cc]hapters? (\d+)\b", text):
+            assert int(match.group(1)) in existing, f"{name} mentions chapter {match.group(1)}, which does not exist"
+        assert not re.search(r"\|\s*coming\s*\|", text), f"{name} announces a chapter as coming"
