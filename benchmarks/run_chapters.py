@@ -1,11 +1,14 @@
-"""Benchmark: run every chapter in a fresh kernel; print seconds and peak memory.
+"""Benchmark: run every chapter in a fresh kernel; print seconds, peak memory and what is compared.
 
     python benchmarks/run_chapters.py [notebooks ...] [--budget 60]
 
 The notebooks are executed on a copy (nothing is stored). Wall time covers the
 kernel start and every cell; peak memory is the largest resident set size of
 the kernel process (and any children), sampled every 20 ms. Chapters over the
-time budget are marked, and the exit status is 1 when any is over.
+time budget are marked, and the exit status is 1 when any is over. The cell
+columns count code cells, the cells whose output nbval compares (no
+``NBVAL_IGNORE_OUTPUT``/``NBVAL_SKIP``), and the hidden assertion cells that
+check the claims about the outputs that are not compared (CONTRIBUTING.md).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import argparse
 import os
 import pathlib
 import platform
+import re
 import sys
 import threading
 import time
@@ -51,6 +55,15 @@ class PeakRSS(threading.Thread):
         self.join()
 
 
+def cell_counts(nb) -> tuple[int, int, int]:
+    """(code cells, cells whose output nbval compares, hidden assertion cells) of a notebook."""
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    compared = [c for c in code if not re.search(r"NBVAL_(IGNORE_OUTPUT|SKIP)", c.source)]
+    asserting = [c for c in code if "remove-cell" in c.metadata.get("tags", [])
+                 and re.search(r"^\s*assert\b", c.source, re.M)]
+    return len(code), len(compared), len(asserting)
+
+
 def run_one(path: pathlib.Path, timeout: int = 900):
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
@@ -77,8 +90,8 @@ def main(argv=None) -> int:
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPU cores, "
           f"{psutil.virtual_memory().total / 2**30:.0f} GiB, Python {platform.python_version()}")
     print()
-    print("| chapter | seconds | peak memory (MiB) | within budget |")
-    print("|---|---:|---:|:---:|")
+    print("| chapter | code cells | compared | assertion cells | seconds | peak memory (MiB) | within budget |")
+    print("|---|---:|---:|---:|---:|---:|:---:|")
     over = 0
     total = 0.0
     for path in paths:
@@ -86,8 +99,10 @@ def main(argv=None) -> int:
         total += seconds
         ok = seconds <= args.budget
         over += not ok
-        print(f"| {path.stem} | {seconds:.1f} | {peak:.0f} | {'yes' if ok else 'NO'} |", flush=True)
-    print(f"| **total** | {total:.1f} | | |")
+        code, compared, asserting = cell_counts(nbformat.read(path, as_version=4))
+        print(f"| {path.stem} | {code} | {compared} | {asserting} | {seconds:.1f} | {peak:.0f} | "
+              f"{'yes' if ok else 'NO'} |", flush=True)
+    print(f"| **total** | | | | {total:.1f} | | |")
     return 1 if over else 0
 
 
