@@ -1,6 +1,6 @@
 r"""How far gradients travel back in time: measurements shared by chapters 3 and 5.
 
-Two kinds of measurement:
+Three kinds of measurement:
 
 * :func:`rnn_jacobian_norms` -- the spectral norm of the product of Jacobians
   :math:`\partial h_T / \partial h_k = \prod_{t=k+1}^{T} \partial h_t / \partial h_{t-1}`
@@ -281,11 +281,17 @@ def lstm_backprop_log10_norms(x, h0, Wx, Wh, b, c0=None, dh_T=None, rng=None, pa
     path : {"all", "cell", "hidden"}
         ``"all"``: the full gradient, as in :func:`lstm_backprop_norms`.
         ``"cell"``: only the path along the cell state (the constant error
-        carousel): :math:`\partial L / \partial c_T` multiplied by the forget
-        gates, :math:`\partial L / \partial c_T \odot f_T \odot f_{T-1} \cdots f_{k+1}`.
+        carousel): :math:`\partial L / \partial c_T` (which reaches :math:`c_T`
+        through :math:`h_T`) multiplied by the forget gates,
+        :math:`\partial L / \partial c_T \odot f_T \odot f_{T-1} \cdots f_{k+1}`:
+        :math:`\partial L / \partial c_T` carried back by the transposed Jacobians
+        :math:`(\partial c_t / \partial c_{t-1})^\top = \mathrm{diag}(f_t)` of the
+        edges :math:`c_{t-1} \to c_t` alone.
         ``"hidden"``: only the paths that never take the edge
         :math:`c_{t-1} \to c_t` (as if every :math:`c_{t-1}` entered step
-        :math:`t` as a constant): the LSTM's counterpart of the plain RNN's path.
+        :math:`t` as a constant): the LSTM's counterpart of the plain RNN's path,
+        :math:`\partial L / \partial h_T` carried back by the transposed Jacobians
+        :math:`(\partial h_t / \partial h_{t-1})^\top` taken with :math:`c_{t-1}` fixed.
 
     Returns
     -------
