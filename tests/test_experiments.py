@@ -20,9 +20,11 @@ from lstm_helpers.experiments import (
     main,
     make_model,
     make_task,
+    refresh_paper,
     results_dir,
     results_table,
     run_long_lag,
+    seed_table,
     summarize,
 )
 
@@ -219,6 +221,54 @@ def test_load_results_names_what_is_stored():
 def test_results_table_shows_the_paper_and_missing_results():
     table = results_table(["adding_T1000"])
     assert "paper (mean)" in table and "853,000" in table and "not run here" in table
+    assert "1997 (Table 7), online" in table
+
+
+def test_paper_numbers_cite_the_tables_of_the_1997_paper():
+    # Hochreiter & Schmidhuber (1997): Table 1 embedded Reber, Table 7 adding, Table 9 temporal order
+    expected = {"reber": "Table 1", "adding": "Table 7", "temporal_order": "Table 9"}
+    for name, entry in PAPER.items():
+        task = next(t for t in TASKS if name.startswith(t))
+        assert entry["table"] == expected[task], name
+    assert PAPER["reber"]["sequences"] < PAPER["reber"]["sequences_max"]
+
+
+def _write_result(folder, name, models):
+    """A small stored result: models maps a name to (reached, sequences_seen, wrong_test) per seed."""
+    runs = {m: [{"seed": s, "reached": r, "sequences_to_criterion": n if r else None, "sequences_seen": n,
+                 "wrong_test": w, "seconds": 1.0} for s, (r, n, w) in enumerate(v)] for m, v in models.items()}
+    data = {"experiment": "long_lags", "name": name, "config": {"batch_size": 16, "test_size": 2560},
+            "seeds": list(range(len(next(iter(models.values()))))),
+            "models": {m: {"runs": r, "summary": summarize(r)} for m, r in runs.items()},
+            "paper": {"table": "Table 99"}}
+    (folder / f"{name}.json").write_text(json.dumps(data, indent=1) + "\n")
+    return data
+
+
+def test_seed_table_counts_updates_per_batch_and_wrong_sequences(tmp_path, monkeypatch):
+    _write_result(tmp_path, "adding_T100", {"lstm": [(True, 160, 1), (False, 320, 2000), (True, 480, 0)],
+                                            "rnn": [(False, 320, 2100)] * 3})
+    monkeypatch.setattr(experiments, "results_dir", lambda: tmp_path)
+    updates = seed_table("adding_T100").splitlines()
+    assert updates[0].startswith("adding_T100: weight updates to criterion (batches of 16)")
+    assert updates[2].split() == ["lstm", "10", "-", "30", "20"]  # 160 / 16, not met, 480 / 16; median 20
+    assert updates[3].split() == ["rnn", "-", "-", "-", "-"]
+    assert seed_table("adding_T100", "sequences").splitlines()[2].split() == ["lstm", "160", "-", "480", "320"]
+    wrong = seed_table("adding_T100", "wrong", models=["lstm"]).splitlines()
+    assert len(wrong) == 3 and wrong[2].split() == ["lstm", "1", "2,000", "0", "1"]
+    with pytest.raises(ValueError, match="quantity must be one of"):
+        seed_table("adding_T100", "seconds")
+
+
+def test_refresh_paper_rewrites_only_the_papers_entry(tmp_path, capsys):
+    data = _write_result(tmp_path, "reber", {"lstm": [(True, 160, 0)]})
+    (tmp_path / "other.json").write_text('{"experiment": "ablation"}\n')
+    assert main(["refresh_paper", "--dir", str(tmp_path)]) == 0
+    assert "updated the paper's entry of 1 stored result(s): reber" in capsys.readouterr().out
+    new = json.loads((tmp_path / "reber.json").read_text())
+    assert new["paper"] == PAPER["reber"] and new["models"] == data["models"]
+    assert refresh_paper(tmp_path) == []  # nothing left to change
+    assert (tmp_path / "other.json").read_text() == '{"experiment": "ablation"}\n'
 
 
 STORED = sorted((ROOT / "book" / "data" / "long_lags").glob("*.json"))
@@ -236,3 +286,4 @@ def test_stored_results_are_complete(path):
             assert RUN_FIELDS <= set(run)
             assert run["reached"] == (run["sequences_to_criterion"] is not None)
         assert entry["summary"] == summarize(entry["runs"])
+    assert data["paper"] == PAPER[path.stem]  # up to date (python -m lstm_helpers.experiments refresh_paper)
