@@ -131,6 +131,9 @@ def test_stored_results_are_complete():
         assert len(data["seeds"]) >= 3
         assert len(data["runs"]) == len(data["models"]) * len(data["seeds"])
         assert all(np.isfinite(r["test_loss"]) for r in data["runs"])
+        # chapter 8 prints the wall time, the hardware and the command of the stored run
+        assert data["seconds"] > 0 and {"cpu", "cpu_count", "torch"} <= set(data["hardware"]), path.name
+        assert data["command"].startswith("python -m lstm_helpers.ablation "), path.name
 
 
 def test_results_do_not_depend_on_the_default_dtype():
