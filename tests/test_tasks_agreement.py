@@ -46,17 +46,17 @@ def test_vocabulary_layout():
 @settings(max_examples=30, deadline=None)
 @given(
     n=st.integers(1, 20),
-    k=st.integers(0, 15),
+    m=st.integers(0, 15),
     n_nouns=st.integers(1, len(NOUNS)),
     n_fillers=st.integers(1, len(FILLERS)),
     p_noun=st.floats(0.0, 1.0),
     seed=st.integers(0, 2**32 - 1),
 )
-def test_labels_are_right_by_construction(n, k, n_nouns, n_fillers, p_noun, seed):
-    x, y, tokens = agreement(n, k, np.random.default_rng(seed), p_noun=p_noun, n_nouns=n_nouns,
+def test_labels_are_right_by_construction(n, m, n_nouns, n_fillers, p_noun, seed):
+    x, y, tokens = agreement(n, m, np.random.default_rng(seed), p_noun=p_noun, n_nouns=n_nouns,
                              n_fillers=n_fillers)
     V = 2 * n_nouns + n_fillers + 1
-    assert x.shape == (n, k + 2, V)
+    assert x.shape == (n, m + 2, V)
     # one-hot, and consistent with the token ids
     assert set(np.unique(x)) <= {0.0, 1.0}
     np.testing.assert_array_equal(x.sum(axis=2), 1.0)
@@ -82,7 +82,7 @@ def test_p_noun_extremes():
     assert np.all(only_nouns[:, 1:-1] < 8)
 
 
-def test_k_zero_has_no_distractors():
+def test_m_zero_has_no_distractors():
     x, y, tokens = agreement(5, 0, np.random.default_rng(2))
     assert x.shape == (5, 2, 17)
     np.testing.assert_array_equal(tokens[:, 1], 16)
@@ -139,8 +139,8 @@ def test_decode_agreement():
     [
         ({"n": 0}, r"n must be an integer >= 1"),
         ({"n": 2.5}, r"n must be an integer >= 1"),
-        ({"k": -1}, r"k must be an integer >= 0"),
-        ({"k": True}, r"k must be an integer >= 0"),
+        ({"m": -1}, r"m must be an integer >= 0"),
+        ({"m": True}, r"m must be an integer >= 0"),
         ({"p_noun": 1.5}, r"p_noun must be a probability in \[0, 1\]"),
         ({"p_noun": -0.1}, r"p_noun must be a probability in \[0, 1\]"),
         ({"p_noun": "half"}, r"p_noun must be a probability in \[0, 1\]"),
@@ -152,7 +152,7 @@ def test_decode_agreement():
     ],
 )
 def test_bad_arguments_raise_value_error_naming_valid_values(kwargs, match):
-    args = {"n": 3, "k": 2, "rng": np.random.default_rng(0)}
+    args = {"n": 3, "m": 2, "rng": np.random.default_rng(0)}
     args.update(kwargs)
     with pytest.raises(ValueError, match=match):
         agreement(**args)

@@ -11,7 +11,7 @@ The generators live in themed submodules and are all importable from here:
 - :mod:`lstm_helpers.tasks.symbols` -- :func:`~lstm_helpers.tasks.symbols.first_symbol`: name the symbol
   seen at step 1 (a lag of ``T - 1`` steps).
 - :mod:`lstm_helpers.tasks.subject_verb` -- :func:`~lstm_helpers.tasks.subject_verb.agreement`: the number of
-  the verb, decided by a subject ``k + 1`` steps back ("My dog, whom I
+  the verb, decided by a subject ``m + 1`` steps back ("My dog, whom I
   adopted in 2009, chases squirrels"); :func:`~lstm_helpers.tasks.subject_verb.agreement_vocabulary`,
   :func:`~lstm_helpers.tasks.subject_verb.decode_agreement`.
 - :mod:`lstm_helpers.tasks.long_lags` -- the 1997 long-time-lag tasks:

@@ -2,9 +2,9 @@
 
 A toy version of the number-agreement task of Linzen, Dupoux & Goldberg
 (2016): the first word of a sequence is a noun in the singular or the plural,
-``k`` distractor words follow, and at the end the network must say whether
+``m`` distractor words follow, and at the end the network must say whether
 the verb takes the singular form ("chases") or the plural form ("chase"). The
-evidence for the answer lies ``k + 1`` steps before the step at which the
+evidence for the answer lies ``m + 1`` steps before the step at which the
 answer is asked for.
 """
 
@@ -94,24 +94,24 @@ def agreement_vocabulary(n_nouns=4, n_fillers=8):
     return singular + plural + FILLERS[:n_fillers] + (VERB,)
 
 
-def agreement(n, k, rng, p_noun=0.25, n_nouns=4, n_fillers=8):
-    """Many-to-one task: the number of the verb, decided by a noun ``k + 1`` steps back.
+def agreement(n, m, rng, p_noun=0.25, n_nouns=4, n_fillers=8):
+    """Many-to-one task: the number of the verb, decided by a noun ``m + 1`` steps back.
 
-    Each of the ``n`` sequences has ``k + 2`` tokens:
+    Each of the ``n`` sequences has ``m + 2`` tokens:
 
     1. step 1: the *subject*, a noun drawn uniformly from the ``n_nouns``
        lemmas, in the singular or the plural with probability 1/2 each;
-    2. steps 2 ... k + 1: ``k`` distractors, drawn independently: with
+    2. steps 2 ... m + 1: ``m`` distractors, drawn independently: with
        probability ``p_noun`` a noun (uniform lemma, singular or plural with
        probability 1/2, independent of the subject; about half of these are
        *attractors*, nouns whose number differs from the subject's), otherwise a
        filler word drawn uniformly from the ``n_fillers`` fillers;
-    3. step k + 2: the verb slot :data:`VERB`.
+    3. step m + 2: the verb slot :data:`VERB`.
 
     The label is the number of the subject: 0 for a singular subject (the
     verb must be "chases"), 1 for a plural one ("chase"). Nothing after step 1
     carries information about the label, so a network that answers at the
-    verb slot must carry the subject's number across ``k + 1`` steps; the
+    verb slot must carry the subject's number across ``m + 1`` steps; the
     most recent noun is right only half of the time. Guessing gives an
     accuracy of 1/2.
 
@@ -119,7 +119,7 @@ def agreement(n, k, rng, p_noun=0.25, n_nouns=4, n_fillers=8):
     ----------
     n : int
         Number of sequences, at least 1.
-    k : int
+    m : int
         Number of distractors between the subject and the verb slot, at
         least 0.
     rng : numpy.random.Generator
@@ -133,13 +133,13 @@ def agreement(n, k, rng, p_noun=0.25, n_nouns=4, n_fillers=8):
 
     Returns
     -------
-    x : ndarray of float64, shape (n, k + 2, V)
+    x : ndarray of float64, shape (n, m + 2, V)
         One-hot inputs, ``V = 2 n_nouns + n_fillers + 1``:
         ``x[i, t, v] = 1`` when sequence ``i`` shows token ``v`` at step
         ``t + 1``.
     y : ndarray of int64, shape (n,)
         Labels: 0 (singular subject) or 1 (plural subject).
-    tokens : ndarray of int64, shape (n, k + 2)
+    tokens : ndarray of int64, shape (n, m + 2)
         Token ids, ``tokens = x.argmax(axis=2)``; the words are
         ``agreement_vocabulary(n_nouns, n_fillers)[id]`` (see
         :func:`decode_agreement`).
@@ -147,7 +147,7 @@ def agreement(n, k, rng, p_noun=0.25, n_nouns=4, n_fillers=8):
     Raises
     ------
     ValueError
-        If ``n`` or ``k`` is not an integer of the allowed size, ``p_noun``
+        If ``n`` or ``m`` is not an integer of the allowed size, ``p_noun``
         is not in [0, 1], ``n_nouns`` or ``n_fillers`` is not one of its valid
         values, or ``rng`` is not a ``numpy.random.Generator``.
 
@@ -161,7 +161,7 @@ def agreement(n, k, rng, p_noun=0.25, n_nouns=4, n_fillers=8):
     True
     """
     n = check_int("n", n, 1)
-    k = check_int("k", k, 0)
+    m = check_int("m", m, 0)
     if isinstance(p_noun, bool) or not isinstance(p_noun, (int, float, np.integer, np.floating)) \
             or not 0.0 <= float(p_noun) <= 1.0:
         raise ValueError(f"p_noun must be a probability in [0, 1], got {p_noun!r}")
@@ -170,9 +170,9 @@ def agreement(n, k, rng, p_noun=0.25, n_nouns=4, n_fillers=8):
     V = 2 * n_nouns + n_fillers + 1
     y = rng.integers(0, 2, size=n).astype(np.int64)
     subject = y * n_nouns + rng.integers(0, n_nouns, size=n)
-    is_noun = rng.random(size=(n, k)) < p_noun
-    nouns = rng.integers(0, 2 * n_nouns, size=(n, k))  # lemma and number, both uniform
-    fillers = 2 * n_nouns + rng.integers(0, n_fillers, size=(n, k))
+    is_noun = rng.random(size=(n, m)) < p_noun
+    nouns = rng.integers(0, 2 * n_nouns, size=(n, m))  # lemma and number, both uniform
+    fillers = 2 * n_nouns + rng.integers(0, n_fillers, size=(n, m))
     middle = np.where(is_noun, nouns, fillers)
     tokens = np.concatenate([subject[:, None], middle, np.full((n, 1), V - 1)], axis=1).astype(np.int64)
     x = np.eye(V)[tokens]
