@@ -1,4 +1,4 @@
-"""Tests of the time-series generator and the windowing in lstm_helpers.tasks.series."""
+"""Tests of the time-series generator, the windowing and the linear AR baseline in lstm_helpers.tasks.series."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 import lstm_helpers.tasks.series
 from lstm_helpers import set_seed
 from lstm_helpers.tasks import make_windows, seasonal_series
+from lstm_helpers.tasks.series import fit_linear_ar, linear_ar_forecast
 
 
 def test_docstring_examples_run():
@@ -22,6 +23,7 @@ def test_docstring_examples_run():
 def test_exported_from_the_tasks_package():
     assert "seasonal_series" in lstm_helpers.tasks.__all__
     assert "make_windows" in lstm_helpers.tasks.__all__
+    assert {"fit_linear_ar", "linear_ar_forecast"} <= set(lstm_helpers.tasks.series.__all__)
 
 
 # --- seasonal_series -----------------------------------------------------------------------------
@@ -205,3 +207,98 @@ def test_shortest_series_gives_one_window():
 def test_make_windows_bad_arguments(series, kwargs, expected):
     with pytest.raises(ValueError, match=expected):
         make_windows(series, **kwargs)
+
+
+# --- fit_linear_ar, linear_ar_forecast --------------------------------------------------------------
+
+def test_linear_ar_shapes_and_layouts():
+    series = np.random.default_rng(0).normal(size=60)
+    x, y = make_windows(series, window=5, horizon=2)
+    w = fit_linear_ar(x, y)
+    assert w.shape == (6, 2) and w.dtype == np.float64
+    np.testing.assert_allclose(fit_linear_ar(x[:, :, 0], y), w, rtol=0, atol=1e-12)  # (M, window) too
+    assert linear_ar_forecast(w, x).shape == (len(x), 2)
+    expected = x[:, :, 0] @ w[:-1] + w[-1]
+    np.testing.assert_allclose(linear_ar_forecast(w, x[:, :, 0]), expected, rtol=0, atol=1e-12)
+    w1 = fit_linear_ar(x, y[:, 0])  # y of shape (M,) is one target
+    assert w1.shape == (6, 1)
+    np.testing.assert_allclose(w1[:, 0], w[:, 0], rtol=0, atol=1e-12)  # each horizon is its own fit
+
+
+def test_linear_ar_recovers_the_recurrence_of_a_sine():
+    # c + sin(w t) obeys s_t = 2 cos(w) s_(t-1) - s_(t-2) + c (2 - 2 cos(w)) exactly
+    omega, c = 2 * np.pi / 24, 0.7
+    series = c + np.sin(omega * np.arange(200))
+    x, y = make_windows(series, window=2)
+    w = fit_linear_ar(x, y)
+    expected = [-1.0, 2 * np.cos(omega), c * (2 - 2 * np.cos(omega))]
+    np.testing.assert_allclose(w[:, 0], expected, rtol=0, atol=1e-9)
+
+
+@settings(max_examples=20, deadline=None)
+@given(window=st.integers(1, 8), seed=st.integers(0, 10_000))
+def test_linear_ar_recovers_exact_linear_targets(window, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(3 * window + 5, window, 1))
+    true_w, true_b = rng.normal(size=window), rng.normal()
+    y = x[:, :, 0] @ true_w + true_b
+    w = fit_linear_ar(x, y)
+    np.testing.assert_allclose(w[:-1, 0], true_w, rtol=0, atol=1e-9)
+    assert abs(w[-1, 0] - true_b) < 1e-9
+
+
+def test_linear_ar_is_the_least_squares_solution():
+    rng = np.random.default_rng(1)
+    x, y = make_windows(rng.normal(size=120), window=6, horizon=3)
+    w = fit_linear_ar(x, y)
+    design = np.hstack([x[:, :, 0], np.ones((len(x), 1))])
+    np.testing.assert_allclose(w, np.linalg.solve(design.T @ design, design.T @ y), rtol=0, atol=1e-10)
+    residual = y - linear_ar_forecast(w, x)
+    np.testing.assert_allclose(design.T @ residual, 0.0, rtol=0, atol=1e-9)  # normal equations
+    worse = w.copy()
+    worse[0] += 0.01
+    assert ((y - linear_ar_forecast(worse, x)) ** 2).sum() > (residual ** 2).sum()
+
+
+def test_linear_ar_beats_copying_on_a_noisy_sine():
+    series = seasonal_series(24 * 40, np.random.default_rng(0), period=24, noise=0.2)
+    x, y = make_windows(series, window=24)
+    w = fit_linear_ar(x[:600], y[:600])
+    rmse_ar = np.sqrt(((linear_ar_forecast(w, x[600:]) - y[600:]) ** 2).mean())
+    rmse_seasonal = np.sqrt(((x[600:, 0, 0] - y[600:, 0]) ** 2).mean())  # the value 24 steps back
+    assert rmse_ar < 0.25 < rmse_seasonal  # noise 0.2: AR near the floor, copying about 0.2 * sqrt(2)
+
+
+@pytest.mark.parametrize(
+    "x, y, expected",
+    [
+        (np.zeros(10), np.zeros(10), r"x must have shape \(M, window, 1\) or \(M, window\)"),
+        (np.zeros((10, 3, 2)), np.zeros(10), r"x must have shape \(M, window, 1\)"),
+        (np.zeros((0, 3)), np.zeros(0), "at least one window"),
+        (np.array([["a", "b"]] * 5), np.zeros(5), "x must be a real-valued array"),
+        (np.full((10, 2), np.nan), np.zeros(10), "x must hold finite numbers"),
+        (np.zeros((10, 2)), np.zeros((10, 1, 1)), r"y must have shape \(M, horizon\) or \(M,\)"),
+        (np.zeros((10, 2)), np.array(["a"] * 10), "y must be a real-valued array"),
+        (np.zeros((10, 2)), np.full(10, np.inf), "y must hold finite numbers"),
+        (np.zeros((10, 2)), np.zeros(9), "same number of windows M, got 10 and 9"),
+        (np.zeros((3, 3)), np.zeros(3), r"need at least window \+ 1 = 4 windows"),
+    ],
+)
+def test_fit_linear_ar_bad_arguments(x, y, expected):
+    with pytest.raises(ValueError, match=expected):
+        fit_linear_ar(x, y)
+
+
+@pytest.mark.parametrize(
+    "weights, x, expected",
+    [
+        (np.zeros(4), np.zeros((2, 3)), r"weights must have shape \(window \+ 1, horizon\)"),
+        (np.zeros((1, 1)), np.zeros((2, 0)), "window >= 1"),
+        (np.zeros((4, 1)), np.zeros((2, 5)), "windows of 5 values but weights of shape \\(4, 1\\)"),
+        (np.zeros((4, 1)), np.zeros((2, 3, 2)), r"x must have shape \(M, window, 1\)"),
+        (np.zeros((4, 1)), np.full((2, 3), np.nan), "x must hold finite numbers"),
+    ],
+)
+def test_linear_ar_forecast_bad_arguments(weights, x, expected):
+    with pytest.raises(ValueError, match=expected):
+        linear_ar_forecast(weights, x)

@@ -5,6 +5,9 @@ r"""Time series: a seeded synthetic series and supervised windows cut from it.
 - :func:`make_windows` -- turn a series into ``(x, y)`` pairs for
   supervised learning: ``window`` past values in, the next ``horizon``
   values out.
+- :func:`fit_linear_ar` and :func:`linear_ar_forecast` -- the linear
+  autoregressive baseline on the same windows: a least-squares fit of the
+  next values on the window's values and a constant.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import numpy as np
 
 from .._checks import as_array, check_int, check_rng
 
-__all__ = ["seasonal_series", "make_windows"]
+__all__ = ["seasonal_series", "make_windows", "fit_linear_ar", "linear_ar_forecast"]
 
 
 def _check_real(name, value, minimum=None, strict=False):
@@ -196,3 +199,127 @@ def make_windows(series, window, horizon=1):
     x = pairs[:, :window, None].copy()
     y = pairs[:, window:].copy()
     return x, y
+
+
+def _windows_2d(name, x):
+    """Return windows ``(M, window, 1)`` or ``(M, window)`` as a float array ``(M, window)``."""
+    x = np.asarray(x)
+    if x.dtype.kind not in "fiu":
+        raise ValueError(
+            f"{name} must be a real-valued array of shape (M, window, 1) or (M, window), got dtype {x.dtype}"
+        )
+    if x.ndim == 3 and x.shape[2] == 1:
+        x = x[:, :, 0]
+    elif x.ndim != 2:
+        raise ValueError(f"{name} must have shape (M, window, 1) or (M, window), got shape {x.shape}")
+    if x.shape[0] < 1 or x.shape[1] < 1:
+        raise ValueError(f"{name} must hold at least one window of at least one value, got shape {x.shape}")
+    x = x.astype(np.float64)
+    if not np.isfinite(x).all():
+        raise ValueError(f"{name} must hold finite numbers only")
+    return x
+
+
+def fit_linear_ar(x, y):
+    r"""Fit a linear autoregression to windows by least squares.
+
+    The model predicts each target from the window's values and a constant,
+
+    .. math::
+
+        \hat y_{m, j} = \sum_{i=0}^{\text{window}-1} w_{i j}\, x_{m, i} + w_{\text{window}, j},
+
+    and the weights minimise :math:`\sum_{m, j} (\hat y_{m, j} - y_{m, j})^2`
+    (``numpy.linalg.lstsq``; the minimum-norm solution when several weights
+    fit equally well). With the windows of :func:`make_windows` this is the
+    AR(``window``) model with intercept, the classical baseline of a
+    one-step forecast. It is fitted in float64, so its predictions are the
+    same on every machine up to rounding.
+
+    Parameters
+    ----------
+    x : array-like, shape (M, window, 1) or (M, window)
+        Input windows, for example the ``x`` of :func:`make_windows`.
+    y : array-like, shape (M, horizon) or (M,)
+        Targets, one row per window.
+
+    Returns
+    -------
+    weights : ndarray of float64, shape (window + 1, horizon)
+        Row ``i < window`` weighs value ``x[:, i]`` (oldest first); the last
+        row is the intercept. Pass it to :func:`linear_ar_forecast`.
+
+    Raises
+    ------
+    ValueError
+        If ``x`` or ``y`` has the wrong shape or non-finite values, their
+        numbers of rows differ, or there are fewer windows than weights
+        (``M < window + 1``: the fit would be underdetermined).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x, y = make_windows(2.0 * np.arange(10.0) + 1.0, window=2)  # s_t = 2t + 1
+    >>> w = fit_linear_ar(x, y)
+    >>> w.shape
+    (3, 1)
+    >>> np.round(linear_ar_forecast(w, [[20.0, 22.0]]), 6)  # the next value of the line
+    array([[24.]])
+    """
+    x = _windows_2d("x", x)
+    y = np.asarray(y)
+    if y.dtype.kind not in "fiu":
+        raise ValueError(f"y must be a real-valued array of shape (M, horizon) or (M,), got dtype {y.dtype}")
+    if y.ndim == 1:
+        y = y[:, None]
+    if y.ndim != 2:
+        raise ValueError(f"y must have shape (M, horizon) or (M,), got shape {y.shape}")
+    y = y.astype(np.float64)
+    if not np.isfinite(y).all():
+        raise ValueError("y must hold finite numbers only")
+    M, window = x.shape
+    if y.shape[0] != M:
+        raise ValueError(f"x and y must have the same number of windows M, got {M} and {y.shape[0]}")
+    if M < window + 1:
+        raise ValueError(
+            f"need at least window + 1 = {window + 1} windows to fit {window + 1} weights, got M = {M}"
+        )
+    design = np.hstack([x, np.ones((M, 1))])  # (M, window + 1)
+    weights, *_ = np.linalg.lstsq(design, y, rcond=None)
+    return weights
+
+
+def linear_ar_forecast(weights, x):
+    """Predict with the weights of :func:`fit_linear_ar`.
+
+    Parameters
+    ----------
+    weights : array-like, shape (window + 1, horizon)
+        As returned by :func:`fit_linear_ar`.
+    x : array-like, shape (N, window, 1) or (N, window)
+        Input windows (of the same length ``window`` as in the fit).
+
+    Returns
+    -------
+    ndarray of float64, shape (N, horizon)
+        ``x @ weights[:-1] + weights[-1]``.
+
+    Raises
+    ------
+    ValueError
+        If ``weights`` is not two-dimensional with at least two rows, if
+        ``x`` has the wrong shape or non-finite values, or if the window
+        lengths do not match (``x.shape[1] != weights.shape[0] - 1``).
+    """
+    weights = as_array("weights", weights, 2, "(window + 1, horizon)")
+    if weights.shape[0] < 2 or weights.shape[1] < 1:
+        raise ValueError(
+            f"weights must have shape (window + 1, horizon) with window >= 1, got shape {weights.shape}"
+        )
+    x = _windows_2d("x", x)
+    if x.shape[1] != weights.shape[0] - 1:
+        raise ValueError(
+            f"x holds windows of {x.shape[1]} values but weights of shape {weights.shape} "
+            f"were fitted on windows of {weights.shape[0] - 1}"
+        )
+    return x @ weights[:-1] + weights[-1]
