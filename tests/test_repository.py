@@ -189,9 +189,13 @@ TRAINING_FUNCTIONS = {"run_long_lag", "long_lags", "run_ablation", "run_ablation
 
 def _trains(source: str) -> bool:
     """A cell trains when its top-level code calls an optimiser's step() or a training function."""
+    import ast
+
     for call in _top_level_calls(source):
         name = _call_name(call)
-        if (name == "step" and not call.args) or name.startswith("train") or name in TRAINING_FUNCTIONS:
+        mode_switch = name == "train" and isinstance(call.func, ast.Attribute) and not (call.args or call.keywords)
+        if (name == "step" and not call.args) or (name.startswith("train") and not mode_switch) \
+                or name in TRAINING_FUNCTIONS:
             return True
     return False
 
@@ -235,6 +239,8 @@ def test_the_training_cell_detector_works():
     assert _trains("pin_threads(1)\nfor _ in range(3):\n    opt.step()")
     assert _trains("history = train_agreement(5)")
     assert _trains("live = run_ablation(config, seeds=(0, 1))")
+    assert _trains("lstm_helpers.train.train(model, batches, loss_fn, optimizer=opt, n_steps=3)")
+    assert not _trains("model.train()  # a mode switch")
     assert not _trains("def train_agreement(k):\n    opt.step()")
     assert not _trains("scheduler_steps = 3\nprint(train_x.shape)")
     assert _pins_one_thread("pin_threads(1)\nopt.step()")

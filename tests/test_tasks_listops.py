@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lstm_helpers import set_seed
-from lstm_helpers.cells.tree import Tree, binarize
+from lstm_helpers.cells.tree import Tree, batch_trees, binarize
 from lstm_helpers.tasks import listops
 from lstm_helpers.tasks.listops import (
     OPERATORS,
@@ -19,6 +19,7 @@ from lstm_helpers.tasks.listops import (
     TREE_VOCAB,
     encode_tokens,
     evaluate,
+    node_values,
     parse,
     to_string,
     to_tokens,
@@ -179,6 +180,80 @@ def test_encode_tokens():
     assert [SEQ_VOCAB[i] for i in ids[0, :4]] == tokens[0]
 
 
+def test_every_operator_is_a_left_fold():
+    """op(a_1 .. a_k) == op(op(a_1 .. a_(k-1)), a_k) for all digit lists of 3 and 4 arguments."""
+    import itertools
+
+    for op in OPERATORS:
+        for k in (3, 4):
+            for args in itertools.product(range(10), repeat=k):
+                whole = evaluate(Tree(op, [Tree(str(a)) for a in args]))
+                head = evaluate(Tree(op, [Tree(str(a)) for a in args[:-1]]))
+                assert whole == evaluate(Tree(op, [Tree(str(head)), Tree(str(args[-1]))])), (op, args)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_exclude_gives_a_test_set_disjoint_from_the_training_set(seed):
+    rng = np.random.default_rng(seed)
+    train = listops(3000, rng, max_depth=3, max_args=3)
+    test = listops(1000, rng, max_depth=3, max_args=3, exclude=train)
+    train_strings = {to_string(t) for t in train.trees}
+    assert not any(to_string(t) in train_strings for t in test.trees)
+    assert len(test.trees) == 1000 and test.labels.shape == test.depths.shape == (1000,)
+    for tree, tokens, label, depth in zip(*test):
+        assert tokens == to_tokens(tree) and label == evaluate(tree) == value_of_string(to_string(tree))
+        assert depth == tree.height
+    # without exclude, the same draws overlap: many lists of depth 1 are in the training set
+    overlap = listops(1000, np.random.default_rng(seed + 10), max_depth=3, max_args=3)
+    assert sum(to_string(t) in train_strings for t in overlap.trees) > 50
+    # a list of strings works as well, with any white space
+    strings = [" ".join(tokens) for tokens in train.tokens]
+    again = listops(1000, np.random.default_rng(seed + 20), max_depth=3, max_args=3,
+                    exclude=["  " + s.replace(" ", "   ") for s in strings])
+    assert not any(to_string(t) in train_strings for t in again.trees)
+
+
+def test_exclude_keeps_the_depths_uniform_and_none_changes_nothing():
+    train = listops(4000, np.random.default_rng(5), max_depth=4, max_args=3)
+    test = listops(4000, np.random.default_rng(6), max_depth=4, max_args=3, exclude=train)
+    np.testing.assert_allclose(np.bincount(test.depths, minlength=5)[1:] / 4000, 0.25, atol=0.03)
+    plain = listops(200, np.random.default_rng(7))
+    assert listops(200, np.random.default_rng(7), exclude=None).tokens == plain.tokens
+    # an exclusion that removes nothing draws exactly what a call without it draws
+    assert listops(200, np.random.default_rng(7), exclude=[]).tokens == plain.tokens
+
+
+def test_exclude_that_covers_every_expression_is_an_error():
+    everything = [f"[MAX {a} {b} ]" for a in range(10) for b in range(10)]
+    with pytest.raises(ValueError, match="exclude holds .nearly. every expression of depth 1"):
+        listops(5, np.random.default_rng(0), max_depth=1, max_args=2, operators=("MAX",), exclude=everything)
+    # leaving one expression out: the generator finds it
+    data = listops(3, np.random.default_rng(0), max_depth=1, max_args=2, operators=("MAX",), exclude=everything[1:])
+    assert [to_string(t) for t in data.trees] == ["[MAX 0 0 ]"] * 3
+
+
+def test_node_values():
+    trees = listops(300, np.random.default_rng(8), max_depth=4, max_args=4).trees
+    for prepare in (lambda t: t, binarize):
+        prepared = [prepare(t) for t in trees]
+        batch = batch_trees(prepared)
+        values = node_values(batch)
+        assert values.shape == (batch.n_nodes,) and values.dtype == np.int64
+        assert values[batch.roots].tolist() == [evaluate(t) for t in prepared] == [evaluate(t) for t in trees]
+        # every node holds the value of its own subexpression: walk each tree in pre-order
+        for b, tree in enumerate(prepared[:30]):
+            subtrees = []
+            stack = [tree]
+            while stack:
+                node = stack.pop()
+                subtrees.append(node)
+                stack.extend(reversed(node.children))
+            rows = batch.tree_rows(b).tolist()
+            assert [batch.labels[r] for r in rows] == [node.label for node in subtrees]
+            assert [int(values[r]) for r in rows] == [evaluate(node) if node.children else int(node.label)
+                                                     for node in subtrees]
+
+
 # --------------------------------------------------------------------------- bad input
 
 
@@ -193,6 +268,9 @@ def test_encode_tokens():
         (dict(operators=("MAX", "ADD")), "must be one of 'MIN', 'MAX', 'FIRST', 'LAST', 'SM'; got 'ADD'"),
         (dict(operators=()), "non-empty subset of MIN, MAX, FIRST, LAST, SM"),
         (dict(rng=0), "rng must be a numpy.random.Generator"),
+        (dict(exclude="[MAX 1 2 ]"), "exclude must be a ListOps .* or an iterable of expression strings"),
+        (dict(exclude=3), "exclude must be a ListOps"),
+        (dict(exclude=[["[MAX", "1", "2", "]"]]), r"exclude\[0\] must be an expression string"),
     ],
 )
 def test_bad_arguments(kwargs, message):
@@ -226,3 +304,9 @@ def test_bad_expressions():
         encode_tokens([["[MAX", "x", "]"]])
     with pytest.raises(ValueError, match="non-empty"):
         encode_tokens([])
+    with pytest.raises(ValueError, match="batch must be a TreeBatch"):
+        node_values([parse("[MAX 1 2 ]")])
+    with pytest.raises(ValueError, match="the label of leaf 0 must be one of '0'"):
+        node_values(batch_trees([Tree("MAX", [Tree("x"), Tree("2")])]))
+    with pytest.raises(ValueError, match="the label of internal node 2 must be one of 'MIN'"):
+        node_values(batch_trees([Tree("ADD", [Tree("1"), Tree("2")])]))

@@ -168,6 +168,13 @@ def binarize(tree):
     internal nodes (if the input has no unary ones), for
     :class:`NaryTreeLSTMCell` with ``n_children=2``.
 
+    Read with the same operator at every new node, the binary tree means
+    what the original means only when the operator is a *left fold*:
+    ``op(a_1, ..., a_k) == op(op(a_1, ..., a_(k-1)), a_k)``. The five ListOps
+    operators of :mod:`lstm_helpers.tasks.listops` are; a median is not (the
+    median of three digits depends on the smaller *and* the larger of the
+    first two, which one digit cannot carry).
+
     Parameters
     ----------
     tree : Tree

@@ -10,10 +10,18 @@ value is 9. The operators are
 - ``SM``: the sum of the arguments modulo 10.
 
 The value of every expression is a digit, so the task is a 10-class
-classification. The expression is also a tree (:class:`~lstm_helpers.cells.tree.Tree`):
+classification. Each of the five operators is a *left fold*: its value on
+``a_1 ... a_k`` equals the operator applied to two arguments, the value on
+``a_1 ... a_(k-1)`` and ``a_k`` (the median of the original ListOps is not).
+This is why :func:`~lstm_helpers.cells.tree.binarize` keeps the value of an
+expression. The expression is also a tree (:class:`~lstm_helpers.cells.tree.Tree`):
 an operator node whose children are its arguments, with digits as leaves.
 A tree model reads the tree; a sequential model reads the flat token
 sequence with its brackets.
+
+:func:`listops` draws expressions; its ``exclude`` argument draws a test set
+that shares no expression with a training set. :func:`node_values` gives the
+value of every node of a :class:`~lstm_helpers.cells.tree.TreeBatch`.
 
 This module imports PyTorch only when trees are built (the trees are
 :class:`lstm_helpers.cells.tree.Tree` objects).
@@ -40,6 +48,7 @@ __all__ = [
     "to_string",
     "parse",
     "encode_tokens",
+    "node_values",
 ]
 
 #: The five operators, in a fixed order.
@@ -241,6 +250,63 @@ def encode_tokens(tokens):
     return ids, lengths
 
 
+def node_values(batch) -> np.ndarray:
+    """The value of every node of a batch of ListOps trees, in the batch's node order.
+
+    A leaf's value is its digit; an operator node's value is the operator
+    applied to the values of its children, in order. For the root of a tree
+    this is :func:`evaluate`; for a node inside the tree it is the value of
+    the subexpression below it. On a binarized tree
+    (:func:`~lstm_helpers.cells.tree.binarize`) every new node holds the value
+    of the operator on the arguments so far, because every operator is a left
+    fold.
+
+    Parameters
+    ----------
+    batch : TreeBatch
+        From :func:`~lstm_helpers.cells.tree.batch_trees` on ListOps trees:
+        leaf labels are digits, internal labels operators.
+
+    Returns
+    -------
+    ndarray of int64, shape (M,)
+        ``values[m]`` belongs to node ``m`` (``batch.labels[m]``); use
+        ``values[batch.tree_rows(b)]`` for the nodes of tree ``b`` in
+        pre-order and ``values[batch.roots]`` for the roots.
+
+    Raises
+    ------
+    ValueError
+        If ``batch`` is not a TreeBatch, a leaf is not a digit or an internal
+        node is not an operator.
+
+    Examples
+    --------
+    >>> from lstm_helpers.cells.tree import batch_trees
+    >>> batch = batch_trees([parse("[MAX 2 9 [MIN 4 7 ] 0 ]")])
+    >>> values = node_values(batch)
+    >>> [f"{batch.labels[r]}={values[r]}" for r in batch.tree_rows(0).tolist()]
+    ['MAX=9', '2=2', '9=9', 'MIN=4', '4=4', '7=7', '0=0']
+    """
+    from ..cells.tree import TreeBatch
+
+    if not isinstance(batch, TreeBatch):
+        raise ValueError(f"batch must be a TreeBatch (from batch_trees), got {type(batch).__name__}")
+    children = [[] for _ in range(batch.n_nodes)]
+    # edges are sorted by parent, then by position: the children arrive in order
+    for parent, child in zip(batch.edge_parent.tolist(), batch.edge_child.tolist()):
+        children[parent].append(child)
+    values = np.empty(batch.n_nodes, dtype=np.int64)
+    for m, label in enumerate(batch.labels):  # nodes are sorted by height: children come first
+        if children[m]:
+            check_choice(f"the label of internal node {m}", label, OPERATORS)
+            values[m] = _apply(label, [int(values[c]) for c in children[m]])
+        else:
+            check_choice(f"the label of leaf {m}", label, DIGITS)
+            values[m] = int(label)
+    return values
+
+
 def _expression(depth, r, max_args, branch_prob, operators, Tree):
     """A random expression of exactly ``depth`` as a Tree; ``r`` is a ``random.Random``."""
     k = r.randint(2, max_args)
@@ -259,7 +325,30 @@ def _expression(depth, r, max_args, branch_prob, operators, Tree):
     return Tree(op, args)
 
 
-def listops(n, rng, max_depth=4, max_args=4, min_depth=1, branch_prob=0.25, operators=OPERATORS):
+def _exclusion_set(exclude):
+    """The expression strings of ``exclude`` (a ListOps or an iterable of strings) as a set."""
+    if exclude is None:
+        return None
+    if isinstance(exclude, ListOps):
+        return {" ".join(tokens) for tokens in exclude.tokens}
+    if isinstance(exclude, (str, bytes)) or not hasattr(exclude, "__iter__"):
+        raise ValueError(
+            "exclude must be a ListOps (e.g. the training set) or an iterable of expression strings "
+            f"such as ['[MAX 2 9 ]'], got {type(exclude).__name__} {exclude!r:.60}"
+        )
+    strings = set()
+    for k, expression in enumerate(exclude):
+        if not isinstance(expression, str):
+            raise ValueError(f"exclude[{k}] must be an expression string such as '[MAX 2 9 ]', "
+                             f"got {type(expression).__name__} {expression!r:.60}")
+        strings.add(" ".join(expression.split()))
+    return strings
+
+
+_MAX_REDRAWS = 10_000  # draws in a row that may all fall in ``exclude`` before listops gives up
+
+
+def listops(n, rng, max_depth=4, max_args=4, min_depth=1, branch_prob=0.25, operators=OPERATORS, exclude=None):
     """Generate ``n`` random ListOps expressions with their trees, values and depths.
 
     The depth of each expression is drawn uniformly from
@@ -289,6 +378,15 @@ def listops(n, rng, max_depth=4, max_args=4, min_depth=1, branch_prob=0.25, oper
         in ``[0, 1]``.
     operators : sequence of str
         The operators to use, a non-empty subset of :data:`OPERATORS`.
+    exclude : ListOps or iterable of str, optional
+        Expressions that must not occur in the result, for example the
+        training set when drawing a test set. A drawn expression whose string
+        (:func:`to_string`) is in ``exclude`` is dropped and a new one is drawn
+        at the same depth, so the depths stay uniform; the mix of expressions
+        within a depth changes where ``exclude`` holds many of them (few
+        expressions of depth 1 exist: ``5 * (100 + 1000)`` with
+        ``max_args=3``). Without ``exclude`` the draws are those of a call
+        without it.
 
     Returns
     -------
@@ -298,10 +396,16 @@ def listops(n, rng, max_depth=4, max_args=4, min_depth=1, branch_prob=0.25, oper
     Raises
     ------
     ValueError
-        On a bad argument; the message names the valid values.
+        On a bad argument; the message names the valid values. Also when
+        ``exclude`` holds (nearly) every expression of a depth, so that
+        10,000 draws in a row all fall in it.
 
     Examples
     --------
+    >>> train = listops(500, np.random.default_rng(0), max_depth=2)
+    >>> test = listops(100, np.random.default_rng(1), max_depth=2, exclude=train)
+    >>> set(map(to_string, test.trees)) & set(map(to_string, train.trees))
+    set()
     >>> data = listops(3, np.random.default_rng(0), max_depth=2)
     >>> len(data.trees), data.labels.shape, data.depths.shape
     (3, (3,), (3,))
@@ -325,6 +429,7 @@ def listops(n, rng, max_depth=4, max_args=4, min_depth=1, branch_prob=0.25, oper
     for op in operators:
         check_choice("each operator", op, OPERATORS)
     check_rng(rng)
+    excluded = _exclusion_set(exclude)
 
     # one draw from rng seeds a fast Python generator for the many small draws below
     r = random.Random(int(rng.integers(2**63)))
@@ -333,7 +438,18 @@ def listops(n, rng, max_depth=4, max_args=4, min_depth=1, branch_prob=0.25, oper
     for j in range(n):
         depths[j] = r.randint(min_depth, max_depth)
         tree = _expression(int(depths[j]), r, max_args, float(branch_prob), operators, Tree)
+        expression = to_tokens(tree)
+        redraws = 0
+        while excluded is not None and " ".join(expression) in excluded:
+            redraws += 1
+            if redraws > _MAX_REDRAWS:
+                raise ValueError(
+                    f"exclude holds (nearly) every expression of depth {depths[j]}: {_MAX_REDRAWS} draws in a "
+                    "row were all excluded; draw more expressions at once, or exclude fewer"
+                )
+            tree = _expression(int(depths[j]), r, max_args, float(branch_prob), operators, Tree)
+            expression = to_tokens(tree)
         trees.append(tree)
-        tokens.append(to_tokens(tree))
+        tokens.append(expression)
         labels.append(evaluate(tree))
     return ListOps(trees, tokens, np.array(labels, dtype=np.int64), depths)
