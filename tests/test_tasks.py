@@ -98,3 +98,35 @@ def test_first_symbol_bad_arguments(kwargs, expected):
     args.update(kwargs)
     with pytest.raises(ValueError, match=expected):
         first_symbol(**args)
+
+
+def test_count_since_stop_counts_a_and_resets_on_full_stop():
+    from lstm_helpers.tasks import COUNT_SYMBOLS, count_since_stop
+
+    x, y, symbols = count_since_stop(50, 40, np.random.default_rng(3))
+    assert x.shape == (50, 40, 4) and y.shape == (50, 40) and symbols.shape == (50, 40)
+    np.testing.assert_array_equal(x.argmax(axis=2), symbols)
+    for row, targets in zip(symbols, y):
+        count = 0
+        for s, target in zip(row, targets):
+            count = 0 if COUNT_SYMBOLS[s] == "." else count + (COUNT_SYMBOLS[s] == "a")
+            assert target == count
+    assert y.max() >= 3  # the counts do grow
+
+
+def test_count_since_stop_follows_probs():
+    from lstm_helpers.tasks import count_since_stop
+
+    _, y, symbols = count_since_stop(4, 10, np.random.default_rng(0), probs=(1.0, 0.0, 0.0, 0.0))
+    assert np.all(symbols == 0)
+    np.testing.assert_array_equal(y, np.tile(np.arange(1, 11), (4, 1)))
+
+
+@pytest.mark.parametrize("kwargs", [dict(n=0), dict(T=0), dict(probs=(0.5, 0.5)), dict(probs=(0.5, 0.5, 0.5, -0.5)),
+                                    dict(probs=(0.3, 0.3, 0.3, 0.3)), dict(rng=1)])
+def test_count_since_stop_rejects_bad_input(kwargs):
+    from lstm_helpers.tasks import count_since_stop
+
+    args = dict(n=2, T=5, rng=np.random.default_rng(0)) | kwargs
+    with pytest.raises(ValueError):
+        count_since_stop(**args)
