@@ -61,3 +61,70 @@ def check_rng(rng):
             "rng must be a numpy.random.Generator (e.g. lstm_helpers.set_seed(0) or "
             f"numpy.random.default_rng(0)), got {type(rng).__name__}"
         )
+
+
+def check_size(name, value):
+    """Return ``value`` as an ``int``; raise ``ValueError`` unless it is a positive integer.
+
+    NumPy integers (``np.int64(5)``) are accepted like Python ones; ``bool`` is not.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def check_tensor(name, value, expected, shape_doc, like=None, floating=True):
+    """Raise ``ValueError`` unless ``value`` is a tensor of shape ``expected``.
+
+    Parameters
+    ----------
+    name : str
+        The argument's name, for the message.
+    value : object
+        What was passed.
+    expected : tuple of int or None
+        The expected shape; ``None`` stands for any size along that axis.
+    shape_doc : str
+        The symbolic shape (``"(N, D)"``), shown with the concrete one.
+    like : torch.Tensor, optional
+        A tensor (usually a weight of the module) whose dtype and device
+        ``value`` must share; a mismatch raises ``ValueError`` naming both,
+        instead of PyTorch's ``RuntimeError`` deep inside a matrix product.
+    floating : bool
+        Require a floating-point dtype.
+    """
+    import torch
+
+    if not isinstance(value, torch.Tensor):
+        raise ValueError(f"{name} must be a torch.Tensor of shape {shape_doc}, got {type(value).__name__}")
+    if floating and not value.is_floating_point():
+        raise ValueError(f"{name} must be a floating-point tensor of shape {shape_doc}, got dtype {value.dtype}")
+    shape = tuple(value.shape)
+    if len(shape) != len(expected) or any(e is not None and s != e for s, e in zip(shape, expected)):
+        symbols = shape_doc.strip("()").rstrip(",").split(", ")
+        if len(symbols) != len(expected):
+            symbols = ["*"] * len(expected)
+        concrete = "(" + ", ".join(s if e is None else str(e) for s, e in zip(symbols, expected))
+        concrete += ",)" if len(expected) == 1 else ")"
+        raise ValueError(f"{name} must have shape {shape_doc} = {concrete}, got shape {shape}")
+    if like is not None:
+        if value.dtype != like.dtype:
+            raise ValueError(f"{name} has dtype {value.dtype} but the module's weights are {like.dtype}; "
+                             f"convert one of them (e.g. x.to({like.dtype}) or module.to({value.dtype}))")
+        if value.device != like.device:
+            raise ValueError(f"{name} is on device {value.device} but the module's weights are on {like.device}; "
+                             f"move one of them (x.to(device) or module.to(device))")
+
+
+def check_last_dim(name, value, size, like=None):
+    """Raise ``ValueError`` unless ``value`` is a floating tensor of shape ``(..., size)``.
+
+    Used where one step ``(N, D)`` and a whole sequence ``(N, T, D)`` are both
+    allowed; ``like`` as in :func:`check_tensor`.
+    """
+    import torch
+
+    if not isinstance(value, torch.Tensor) or value.dim() < 1 or value.shape[-1] != size:
+        got = tuple(value.shape) if isinstance(value, torch.Tensor) else type(value).__name__
+        raise ValueError(f"{name} must have shape (..., D) = (..., {size}), got {got}")
+    check_tensor(name, value, (None,) * (value.dim() - 1) + (size,), "(..., D)", like=like)

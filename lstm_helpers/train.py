@@ -129,11 +129,12 @@ def train(model, batches, loss_fn, *, optimizer, n_steps, clip=None, device=None
     """
     import torch
 
+    from ._checks import check_size
     from .utils import get_device
 
-    for name, value in (("n_steps", n_steps), ("callback_every", callback_every), ("record_every", record_every)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    n_steps = check_size("n_steps", n_steps)
+    callback_every = check_size("callback_every", callback_every)
+    record_every = check_size("record_every", record_every)
     if device is None:
         params = list(model.parameters())
         device = params[0].device if params else torch.device("cpu")

@@ -66,11 +66,11 @@ class pin_threads:  # noqa: N801 -- used like a function, also a context manager
     """
 
     def __init__(self, n: int = 1):
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-            raise ValueError(f"n must be a positive integer number of threads, got {n!r}")
         import torch
 
-        self.n = int(n)
+        from ._checks import check_size
+
+        self.n = check_size("n", n)
         self._previous_torch = torch.get_num_threads()
         self._blas = None
         try:

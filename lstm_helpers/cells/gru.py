@@ -46,7 +46,7 @@ import math
 import torch
 from torch import nn
 
-from .lstm import _check_size, _check_tensor
+from .._checks import check_last_dim, check_size, check_tensor
 
 __all__ = ["GRUCell", "gru_parameter_count"]
 
@@ -59,8 +59,8 @@ def gru_parameter_count(input_size, hidden_size):
     >>> gru_parameter_count(3, 5)
     150
     """
-    _check_size("input_size", input_size)
-    _check_size("hidden_size", hidden_size)
+    input_size = check_size("input_size", input_size)
+    hidden_size = check_size("hidden_size", hidden_size)
     return 3 * hidden_size * (input_size + hidden_size + 2)
 
 
@@ -96,8 +96,8 @@ class GRUCell(nn.Module):
 
     def __init__(self, input_size, hidden_size, reset_after=True):
         super().__init__()
-        _check_size("input_size", input_size)
-        _check_size("hidden_size", hidden_size)
+        input_size = check_size("input_size", input_size)
+        hidden_size = check_size("hidden_size", hidden_size)
         self.input_size = input_size
         self.hidden_size = hidden_size
         self.reset_after = bool(reset_after)
@@ -130,14 +130,12 @@ class GRUCell(nn.Module):
 
     def check_state(self, state, n):
         """Return ``state`` after checking that it is ``h (n, H)``."""
-        _check_tensor("h", state, (n, self.hidden_size), "(N, H)")
+        check_tensor("h", state, (n, self.hidden_size), "(N, H)")
         return state
 
     def input_projection(self, x):
         """``x W_ih^T + b_ih`` for ``x (..., D)``; returns ``(..., 3H)``."""
-        if not isinstance(x, torch.Tensor) or x.dim() < 1 or x.shape[-1] != self.input_size:
-            got = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
-            raise ValueError(f"x must have shape (..., D) = (..., {self.input_size}), got {got}")
+        check_last_dim("x", x, self.input_size, like=self.weight_ih)
         return torch.nn.functional.linear(x, self.weight_ih, self.bias_ih)
 
     def step(self, xp, h_prev):
@@ -165,7 +163,7 @@ class GRUCell(nn.Module):
         return h
 
     def _prepare(self, x, h):
-        _check_tensor("x", x, (None, self.input_size), "(N, D)")
+        check_tensor("x", x, (None, self.input_size), "(N, D)", like=self.weight_ih)
         if h is None:
             return self.initial_state(x.shape[0], dtype=x.dtype, device=x.device)
         return self.check_state(h, x.shape[0])

@@ -58,7 +58,7 @@ import math
 import torch
 from torch import nn
 
-from .._checks import check_choice
+from .._checks import check_choice, check_last_dim, check_size, check_tensor
 
 __all__ = ["VARIANTS", "LSTMCell", "lstm_parameter_count"]
 
@@ -75,30 +75,6 @@ _PEEPHOLES = {
     "vanilla": "ifo", "NIG": "fo", "NFG": "io", "NOG": "if", "NIAF": "ifo",
     "NOAF": "ifo", "NP": "", "CIFG": "io", "FGR": "ifo",
 }
-
-
-def _check_tensor(name, value, expected, shape_doc):
-    """Raise ``ValueError`` unless ``value`` is a floating tensor of shape ``expected``.
-
-    ``expected`` holds ints or ``None`` (any size); the message shows the
-    symbolic ``shape_doc`` (``"(N, D)"``) and the concrete expected shape.
-    """
-    if not isinstance(value, torch.Tensor):
-        raise ValueError(f"{name} must be a torch.Tensor of shape {shape_doc}, got {type(value).__name__}")
-    if not value.is_floating_point():
-        raise ValueError(f"{name} must be a floating-point tensor of shape {shape_doc}, got dtype {value.dtype}")
-    shape = tuple(value.shape)
-    if len(shape) != len(expected) or any(e is not None and s != e for s, e in zip(shape, expected)):
-        symbols = shape_doc.strip("()").split(", ")
-        if len(symbols) != len(expected):
-            symbols = ["*"] * len(expected)
-        concrete = "(" + ", ".join(s if e is None else str(e) for s, e in zip(symbols, expected)) + ")"
-        raise ValueError(f"{name} must have shape {shape_doc} = {concrete}, got shape {shape}")
-
-
-def _check_size(name, value):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
 
 
 def lstm_parameter_count(input_size, hidden_size, variant="NP"):
@@ -133,8 +109,8 @@ def lstm_parameter_count(input_size, hidden_size, variant="NP"):
     215
     """
     check_choice("variant", variant, VARIANTS)
-    _check_size("input_size", input_size)
-    _check_size("hidden_size", hidden_size)
+    input_size = check_size("input_size", input_size)
+    hidden_size = check_size("hidden_size", hidden_size)
     D, H = input_size, hidden_size
     G, P = len(_BLOCKS[variant]), len(_PEEPHOLES[variant])
     return G * H * (D + H + 2) + P * H + (9 * H * H if variant == "FGR" else 0)
@@ -200,8 +176,8 @@ class LSTMCell(nn.Module):
     def __init__(self, input_size, hidden_size, variant="NP", forget_bias=0.0):
         super().__init__()
         check_choice("variant", variant, VARIANTS)
-        _check_size("input_size", input_size)
-        _check_size("hidden_size", hidden_size)
+        input_size = check_size("input_size", input_size)
+        hidden_size = check_size("hidden_size", hidden_size)
         self.input_size = input_size
         self.hidden_size = hidden_size
         self.variant = variant
@@ -262,10 +238,10 @@ class LSTMCell(nn.Module):
             doc = "(h, c, a) with h, c (N, H) and a (N, 3H)" if size == 3 else "(h, c), each (N, H)"
             raise ValueError(f"state of variant {self.variant!r} must be a tuple {doc}; got {type(state).__name__}"
                              + (f" of length {len(state)}" if isinstance(state, (tuple, list)) else ""))
-        _check_tensor("h", state[0], (n, H), "(N, H)")
-        _check_tensor("c", state[1], (n, H), "(N, H)")
+        check_tensor("h", state[0], (n, H), "(N, H)")
+        check_tensor("c", state[1], (n, H), "(N, H)")
         if size == 3:
-            _check_tensor("a", state[2], (n, 3 * H), "(N, 3H)")
+            check_tensor("a", state[2], (n, 3 * H), "(N, 3H)")
         return tuple(state)
 
     # -- the step ----------------------------------------------------------------------------
@@ -283,9 +259,7 @@ class LSTMCell(nn.Module):
         Tensor, shape (..., G*H)
             ``x W_ih^T + b_ih + b_hh``: one matrix product for all steps.
         """
-        if not isinstance(x, torch.Tensor) or x.dim() < 1 or x.shape[-1] != self.input_size:
-            got = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
-            raise ValueError(f"x must have shape (..., D) = (..., {self.input_size}), got {got}")
+        check_last_dim("x", x, self.input_size, like=self.weight_ih)
         return torch.nn.functional.linear(x, self.weight_ih, self.bias_ih + self.bias_hh)
 
     def step(self, xp, state):
@@ -342,7 +316,7 @@ class LSTMCell(nn.Module):
         return h, c
 
     def _prepare(self, x, state):
-        _check_tensor("x", x, (None, self.input_size), "(N, D)")
+        check_tensor("x", x, (None, self.input_size), "(N, D)", like=self.weight_ih)
         n = x.shape[0]
         if state is None:
             return self.initial_state(n, dtype=x.dtype, device=x.device)

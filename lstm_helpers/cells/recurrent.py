@@ -13,7 +13,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .lstm import _check_tensor
+from .._checks import check_tensor
 
 __all__ = ["Recurrent"]
 
@@ -81,7 +81,7 @@ class Recurrent(nn.Module):
         """
         doc = "(N, T, D)" if self.batch_first else "(T, N, D)"
         expected = (None, None, self.input_size)
-        _check_tensor("x", x, expected, doc)
+        check_tensor("x", x, expected, doc, like=next(self.cell.parameters(), None))
         xs = x.transpose(0, 1) if self.batch_first else x  # (T, N, D)
         T, N = xs.shape[0], xs.shape[1]
         if T == 0:

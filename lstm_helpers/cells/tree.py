@@ -33,7 +33,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .._checks import check_int
+from .._checks import check_int, check_size, check_tensor
 
 __all__ = [
     "Tree",
@@ -212,18 +212,6 @@ def binarize(tree):
 # --------------------------------------------------------------------------- cells
 
 
-def _check_tensor(name, t, ndim, shape_doc):
-    if not isinstance(t, torch.Tensor):
-        raise ValueError(f"{name} must be a torch.Tensor of shape {shape_doc}, got {type(t).__name__}")
-    if t.dim() != ndim:
-        raise ValueError(f"{name} must have shape {shape_doc} ({ndim} dimensions), got shape {tuple(t.shape)}")
-
-
-def _expect(name, t, expected, shape_doc):
-    if tuple(t.shape) != tuple(expected):
-        raise ValueError(f"{name} must have shape {shape_doc} = {tuple(expected)}, got shape {tuple(t.shape)}")
-
-
 class ChildSumTreeLSTMCell(nn.Module):
     r"""The child-sum Tree-LSTM cell of Tai, Socher and Manning (2015), their eqs. 2--8.
 
@@ -274,8 +262,8 @@ class ChildSumTreeLSTMCell(nn.Module):
 
     def __init__(self, input_size: int, hidden_size: int):
         super().__init__()
-        self.input_size = check_int("input_size", input_size, 1)
-        self.hidden_size = check_int("hidden_size", hidden_size, 1)
+        self.input_size = check_size("input_size", input_size)
+        self.hidden_size = check_size("hidden_size", hidden_size)
         self.W = nn.Linear(self.input_size, 4 * self.hidden_size)
         self.U = nn.Linear(self.hidden_size, 4 * self.hidden_size, bias=False)
 
@@ -310,8 +298,8 @@ class ChildSumTreeLSTMCell(nn.Module):
             index out of range.
         """
         D, H = self.input_size, self.hidden_size
-        _check_tensor("x", x, 2, "(N, D)")
-        _expect("x", x, (x.shape[0], D), "(N, D)")
+        check_tensor("x", x, (None, None), "(N, D)")
+        check_tensor("x", x, (x.shape[0], D), "(N, D)", like=self.W.weight)
         N = x.shape[0]
         ax = self.W(x)  # (N, 4H)
         a_i, a_f, a_g, a_o = ax.split(H, dim=1)
@@ -322,13 +310,10 @@ class ChildSumTreeLSTMCell(nn.Module):
         else:
             if child_h is None or child_c is None or parent is None:
                 raise ValueError("give child_h, child_c and parent together (or none of them, for leaves)")
-            _check_tensor("child_h", child_h, 2, "(M, H)")
+            check_tensor("child_h", child_h, (None, H), "(M, H)", like=self.W.weight)
             M = child_h.shape[0]
-            _expect("child_h", child_h, (M, H), "(M, H)")
-            _check_tensor("child_c", child_c, 2, "(M, H)")
-            _expect("child_c", child_c, (M, H), "(M, H)")
-            _check_tensor("parent", parent, 1, "(M,)")
-            _expect("parent", parent, (M,), "(M,)")
+            check_tensor("child_c", child_c, (M, H), "(M, H)", like=self.W.weight)
+            check_tensor("parent", parent, (M,), "(M,)", floating=False)
             if parent.dtype != torch.long:
                 raise ValueError(f"parent must hold int64 node indices, got dtype {parent.dtype}")
             if M and (int(parent.min()) < 0 or int(parent.max()) >= N):
@@ -397,8 +382,8 @@ class NaryTreeLSTMCell(nn.Module):
 
     def __init__(self, input_size: int, hidden_size: int, n_children: int = 2):
         super().__init__()
-        self.input_size = check_int("input_size", input_size, 1)
-        self.hidden_size = check_int("hidden_size", hidden_size, 1)
+        self.input_size = check_size("input_size", input_size)
+        self.hidden_size = check_size("hidden_size", hidden_size)
         self.n_children = check_int("n_children", n_children, 1)
         K, H = self.n_children, self.hidden_size
         self.W = nn.Linear(self.input_size, 4 * H)
@@ -427,8 +412,8 @@ class NaryTreeLSTMCell(nn.Module):
             On a wrong shape, or when only one of ``child_h``, ``child_c`` is given.
         """
         D, H, K = self.input_size, self.hidden_size, self.n_children
-        _check_tensor("x", x, 2, "(N, D)")
-        _expect("x", x, (x.shape[0], D), "(N, D)")
+        check_tensor("x", x, (None, None), "(N, D)")
+        check_tensor("x", x, (x.shape[0], D), "(N, D)", like=self.W.weight)
         N = x.shape[0]
         if child_h is None and child_c is None:
             child_h = x.new_zeros(N, K, H)
@@ -436,8 +421,7 @@ class NaryTreeLSTMCell(nn.Module):
         elif child_h is None or child_c is None:
             raise ValueError("give child_h and child_c together (or neither, for leaves)")
         for name, t in (("child_h", child_h), ("child_c", child_c)):
-            _check_tensor(name, t, 3, "(N, K, H)")
-            _expect(name, t, (N, K, H), "(N, K, H)")
+            check_tensor(name, t, (N, K, H), "(N, K, H)", like=self.W.weight)
         a = self.U(child_h.reshape(N, K * H))  # (N, (3 + K) H)
         a_i, a_f, a_g, a_o = a[:, :H], a[:, H:(1 + K) * H], a[:, (1 + K) * H:(2 + K) * H], a[:, (2 + K) * H:]
         w_i, w_f, w_g, w_o = self.W(x).split(H, dim=1)
@@ -718,8 +702,7 @@ def tree_lstm_forward(cell, x, batch):
     _check_cell(cell)
     if not isinstance(batch, TreeBatch):
         raise ValueError(f"batch must be a TreeBatch (from batch_trees), got {type(batch).__name__}")
-    _check_tensor("x", x, 2, "(M, D)")
-    _expect("x", x, (batch.n_nodes, cell.input_size), "(M, D)")
+    check_tensor("x", x, (batch.n_nodes, cell.input_size), "(M, D)", like=cell.W.weight)
     nary = isinstance(cell, NaryTreeLSTMCell)
     if nary and batch.arities - {cell.n_children}:
         raise ValueError(
@@ -783,7 +766,7 @@ def tree_lstm_recursive(cell, tree, embed):
         node, results = next(gen)
         while True:
             x = embed(node)
-            _check_tensor("embed(node)", x, 1, "(D,)")
+            check_tensor("embed(node)", x, (cell.input_size,), "(D,)", like=cell.W.weight)
             x = x[None]
             if not results:
                 h, c = cell(x)
