@@ -1,18 +1,35 @@
 """Helper package of the course *LSTM, Step by Step*.
 
-Small modules, each one idea, each importable on its own:
+Small modules, each one idea, each importable on its own, in the order the
+course meets them:
 
-- :mod:`lstm_helpers.numpy_rnn` -- the vanilla RNN in NumPy, forward and backward.
-- :mod:`lstm_helpers.numpy_lstm` -- the LSTM in NumPy, forward and backward.
-- :mod:`lstm_helpers.numpy_layers` -- affine read-out and losses in NumPy.
+From scratch in NumPy (Part I--II):
+
+- :mod:`lstm_helpers.numpy_rnn` -- the vanilla RNN, forward and backward, step and sequence.
+- :mod:`lstm_helpers.numpy_lstm` -- the LSTM, forward and backward, step and sequence.
+- :mod:`lstm_helpers.numpy_layers` -- affine read-out and losses.
 - :mod:`lstm_helpers.gradcheck` -- finite differences and relative errors.
-- :mod:`lstm_helpers.gradients` -- gradient norms against the lag.
-- :mod:`lstm_helpers.optim` -- optimisers written out, gradient clipping.
+- :mod:`lstm_helpers.gradients` -- gradient norms against the lag (RNN and LSTM paths).
+
+Cells and tasks in PyTorch:
+
+- :mod:`lstm_helpers.cells` -- cells written out gate by gate: LSTM and its variants, GRU,
+  Tree-LSTMs; :class:`~lstm_helpers.cells.Recurrent` unrolls any of them over time.
+- :mod:`lstm_helpers.tasks` -- seeded data generators (agreement, long-time-lag tasks,
+  ListOps, time series, symbol tasks).
+
+Training and experiments:
+
+- :mod:`lstm_helpers.optim` -- gradient norm clipping written out.
 - :mod:`lstm_helpers.train` -- the one PyTorch training loop.
-- :mod:`lstm_helpers.tasks` -- seeded data generators.
-- :mod:`lstm_helpers.plots` -- figures shared by several chapters.
-- :mod:`lstm_helpers.diagrams` -- figures of networks drawn with matplotlib.
-- :mod:`lstm_helpers.utils` -- seeding, thread pinning and device choice.
+- :mod:`lstm_helpers.utils` -- seeding, thread pinning, device choice, stored results.
+- :mod:`lstm_helpers.experiments` -- the long-time-lag experiments of 1997 (command and stored results).
+- :mod:`lstm_helpers.ablation` -- the variant ablation (command and stored results).
+
+Figures:
+
+- :mod:`lstm_helpers.plots` -- figures shared by several chapters (gradient curves, gates, learning curves).
+- :mod:`lstm_helpers.diagrams` -- drawings of networks (unrolled RNN and LSTM, the LSTM cell, variants, GRU).
 """
 
 __version__ = "0.1.0"

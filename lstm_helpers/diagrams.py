@@ -12,6 +12,7 @@ from matplotlib.path import Path as MplPath
 from ._checks import check_choice, check_int
 
 __all__ = [
+    "COLORS",
     "draw_unrolled_rnn",
     "draw_sequence_patterns",
     "draw_lstm_cell",

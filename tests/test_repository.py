@@ -1,6 +1,7 @@
 """The course's own conventions: setup cell, table of contents, stored notebooks, environment."""
 
 import json
+import os
 import pathlib
 import re
 import subprocess
@@ -35,8 +36,17 @@ def toc_files():
     return files
 
 
-def test_there_are_chapters():
-    assert len(CHAPTERS) >= 2
+def test_chapters_are_numbered_consecutively_from_01():
+    """Every notebook of notebooks/ is a chapter NN_name.ipynb, numbered 01, 02, ... without gaps or repeats."""
+    names = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
+    assert names, "notebooks/ holds no chapter"
+    numbers = []
+    for name in names:
+        match = re.fullmatch(r"(\d{2})_([a-z][a-z0-9]*(?:_[a-z0-9]+)*)\.ipynb", name)
+        assert match, f"{name} is not named NN_name.ipynb (two digits, an underscore, lower-case words)"
+        numbers.append(int(match.group(1)))
+    assert numbers == list(range(1, len(names) + 1)), f"chapter numbers {numbers} are not 1..{len(names)} once each"
+    assert [p.name for p in CHAPTERS] == names
 
 
 def test_every_chapter_is_in_the_toc():
@@ -132,9 +142,42 @@ def test_environment_yml_matches_pyproject():
     assert listed == wanted, f"only in pyproject: {wanted - listed}; only in environment.yml: {listed - wanted}"
 
 
-def test_constraints_pin_the_cpu_torch():
-    lines = (ROOT / "constraints.txt").read_text().splitlines()
-    assert "torch==2.13.0" in lines
+def _setup_commands(**variables):
+    """The commands `make setup` would run (a dry run, whatever the stamp says), with the given make variables."""
+    env = {k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "TORCH_INDEX"}}
+    args = ["make", "--no-print-directory", "-C", str(ROOT), "-n", "-B", "setup"]
+    args += [f"{k}={v}" for k, v in variables.items()]
+    result = subprocess.run(args, capture_output=True, text=True, env=env, check=True)
+    return [line for line in result.stdout.splitlines() if " pip install " in line and "-e " in line]
+
+
+def test_torch_pin_is_exact_and_the_readme_explains_which_wheel_pip_takes():
+    """constraints.txt pins one torch version with ==; `make setup` installs under that pin, from PyPI
+    or, given TORCH_INDEX, also from that index; the README says so; and this environment has that version."""
+    torch_lines = [line for line in (ROOT / "constraints.txt").read_text().splitlines()
+                   if re.match(r"\s*torch\b(?![-_.\w])", line)]
+    assert len(torch_lines) == 1, f"constraints.txt must pin torch once, found {torch_lines}"
+    pin = re.fullmatch(r"torch==(\d+(?:\.\d+)*)", torch_lines[0].strip())
+    assert pin, f"the torch pin must be exact (torch==X.Y.Z), got {torch_lines[0]!r}"
+    version = pin.group(1)
+
+    plain = _setup_commands()
+    assert len(plain) == 1 and " -c constraints.txt " in plain[0], plain
+    assert "--extra-index-url" not in plain[0] and "--index-url" not in plain[0], plain
+    index = "https://download.pytorch.org/whl/cpu"
+    with_index = _setup_commands(TORCH_INDEX=index)
+    assert len(with_index) == 1 and " -c constraints.txt " in with_index[0], with_index
+    assert f" --extra-index-url {index} " in with_index[0], with_index
+
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    assert f"`constraints.txt` pins `torch=={version}`" in readme, f"the README does not state the pin torch=={version}"
+    assert "depends on where pip looks" in readme, "the README explains that the index decides which wheel"
+    assert f"`make test TORCH_INDEX={index}`" in readme, "the README names the TORCH_INDEX variable"
+
+    import torch
+
+    assert torch.__version__.split("+")[0] == version, \
+        f"this environment has torch {torch.__version__}; constraints.txt pins {version} (run `make setup`)"
 
 
 def test_ci_runs_the_readme_test_command():
@@ -269,3 +312,15 @@ def test_pages_link_only_chapters_that_exist():
         for match in re.finditer(r"\b[Cc]hapters? (\d+)\b", text):
             assert int(match.group(1)) in existing, f"{name} mentions chapter {match.group(1)}, which does not exist"
         assert not re.search(r"\|\s*coming\s*\|", text), f"{name} announces a chapter as coming"
+
+
+def test_package_docstring_and_api_page_list_every_module():
+    import pkgutil
+
+    import lstm_helpers
+
+    modules = [m.name for m in pkgutil.iter_modules(lstm_helpers.__path__) if not m.name.startswith("_")]
+    api = (ROOT / "book" / "api.md").read_text()
+    for name in modules:
+        assert f":mod:`lstm_helpers.{name}`" in lstm_helpers.__doc__, f"the package docstring omits {name}"
+        assert f".. automodule:: lstm_helpers.{name}" in api, f"book/api.md omits lstm_helpers.{name}"
