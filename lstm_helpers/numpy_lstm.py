@@ -99,14 +99,14 @@ def lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b):
     expect_shape("h_prev", h_prev, (N, H), "(N, H)")
     c_prev = as_array("c_prev", c_prev, 2, "(N, H)")
     expect_shape("c_prev", c_prev, (N, H), "(N, H)")
-    a = x @ Wx + h_prev @ Wh + b
-    i = sigmoid(a[:, :H])
-    f = sigmoid(a[:, H : 2 * H])
-    g = np.tanh(a[:, 2 * H : 3 * H])
-    o = sigmoid(a[:, 3 * H :])
-    c_next = f * c_prev + i * g
+    a = x @ Wx + h_prev @ Wh + b  # a_t = W_x x_t + W_h h_{t-1} + b, blocks [a_i; a_f; a_g; a_o]
+    i = sigmoid(a[:, :H])  # i_t = σ(a_i)
+    f = sigmoid(a[:, H : 2 * H])  # f_t = σ(a_f)
+    g = np.tanh(a[:, 2 * H : 3 * H])  # g_t = c̃_t = tanh(a_g)
+    o = sigmoid(a[:, 3 * H :])  # o_t = σ(a_o)
+    c_next = f * c_prev + i * g  # c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t
     tanh_c = np.tanh(c_next)
-    h_next = o * tanh_c
+    h_next = o * tanh_c  # h_t = o_t ⊙ tanh(c_t)
     cache = {"x": x, "h_prev": h_prev, "c_prev": c_prev, "Wx": Wx, "Wh": Wh,
              "i": i, "f": f, "g": g, "o": o, "c": c_next, "tanh_c": tanh_c}
     return h_next, c_next, cache
@@ -145,20 +145,20 @@ def lstm_step_backward(dh_next, dc_next, cache):
     dc_next = as_array("dc_next", dc_next, 2, "(N, H)")
     expect_shape("dc_next", dc_next, i.shape, "(N, H)")
     tanh_c = cache["tanh_c"]
-    do = dh_next * tanh_c
-    dc = dc_next + dh_next * o * (1.0 - tanh_c**2)
-    df = dc * cache["c_prev"]
-    di = dc * g
-    dg = dc * i
-    dc_prev = dc * f
-    da = np.concatenate(
+    do = dh_next * tanh_c  # do_t = dh_t ⊙ tanh(c_t)
+    dc = dc_next + dh_next * o * (1.0 - tanh_c**2)  # dc_t = dc⁺_t + dh_t ⊙ o_t ⊙ (1 − tanh²c_t)
+    df = dc * cache["c_prev"]  # df_t = dc_t ⊙ c_{t-1}
+    di = dc * g  # di_t = dc_t ⊙ g_t
+    dg = dc * i  # dg_t = dc_t ⊙ i_t
+    dc_prev = dc * f  # dc⁺_{t-1} = dc_t ⊙ f_t
+    da = np.concatenate(  # through the nonlinearities: σ' = σ(1 − σ), tanh' = 1 − tanh²
         [di * i * (1.0 - i), df * f * (1.0 - f), dg * (1.0 - g**2), do * o * (1.0 - o)], axis=1
     )
-    dx = da @ cache["Wx"].T
-    dh_prev = da @ cache["Wh"].T
-    dWx = cache["x"].T @ da
-    dWh = cache["h_prev"].T @ da
-    db = da.sum(axis=0)
+    dx = da @ cache["Wx"].T  # dx_t = W_xᵀ da_t (row-vector code: da Wxᵀ)
+    dh_prev = da @ cache["Wh"].T  # the part of dh_{t-1} that comes through step t
+    dWx = cache["x"].T @ da  # dW_x += da_t x_tᵀ, summed over the batch
+    dWh = cache["h_prev"].T @ da  # dW_h += da_t h_{t-1}ᵀ
+    db = da.sum(axis=0)  # db += da_t
     return dx, dh_prev, dc_prev, dWx, dWh, db
 
 

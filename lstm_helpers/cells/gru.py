@@ -148,16 +148,16 @@ class GRUCell(nn.Module):
         if self.reset_after:  # PyTorch: all three products with h_{t-1} at once
             hp = torch.addmm(self.bias_hh, h_prev, self.weight_hh.t())
             h_r, h_z, h_n = hp.split(H, dim=1)
-            r = torch.sigmoid(x_r + h_r)
-            z = torch.sigmoid(x_z + h_z)
-            n = torch.tanh(x_n + r * h_n)
+            r = torch.sigmoid(x_r + h_r)  # r_t = σ(W_ir x_t + b_ir + W_hr h_{t-1} + b_hr)
+            z = torch.sigmoid(x_z + h_z)  # z_t = σ(W_iz x_t + b_iz + W_hz h_{t-1} + b_hz)
+            n = torch.tanh(x_n + r * h_n)  # n_t = tanh(W_in x_t + b_in + r_t ⊙ (W_hn h_{t-1} + b_hn))
         else:  # Cho et al.: reset h_{t-1} first, then multiply
             W_hr, W_hz, W_hn = self.weight_hh.split(H, dim=0)
             b_hr, b_hz, b_hn = self.bias_hh.split(H)
-            r = torch.sigmoid(x_r + h_prev @ W_hr.t() + b_hr)
-            z = torch.sigmoid(x_z + h_prev @ W_hz.t() + b_hz)
-            n = torch.tanh(x_n + (r * h_prev) @ W_hn.t() + b_hn)
-        h = (1.0 - z) * n + z * h_prev
+            r = torch.sigmoid(x_r + h_prev @ W_hr.t() + b_hr)  # r_t as above
+            z = torch.sigmoid(x_z + h_prev @ W_hz.t() + b_hz)  # z_t as above
+            n = torch.tanh(x_n + (r * h_prev) @ W_hn.t() + b_hn)  # n_t = tanh(W_in x_t + b_in + W_hn (r_t ⊙ h_{t-1}) + b_hn)
+        h = (1.0 - z) * n + z * h_prev  # h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t-1}
         if record is not None:
             record.update(r=r, z=z, n=n, h=h)
         return h

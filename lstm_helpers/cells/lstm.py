@@ -280,18 +280,18 @@ class LSTMCell(nn.Module):
             rec = dict(zip("ifo", (state[2] @ self.weight_gg.t()).split(H, dim=1)))
             for gate in "ifo":
                 pre[gate] = pre[gate] + rec[gate]
-        # peepholes into the input and forget gates look at c_{t-1}: pre + p * c_{t-1}
+        # peepholes into the input and forget gates look at c_{t-1}: a_i + p_i ⊙ c_{t-1}, a_f + p_f ⊙ c_{t-1}
         for gate in self.peepholes.replace("o", ""):
             pre[gate] = torch.addcmul(pre[gate], getattr(self, f"peephole_{gate}"), c_prev)
 
-        i = torch.sigmoid(pre["i"]) if "i" in pre else None  # None means the constant 1
+        i = torch.sigmoid(pre["i"]) if "i" in pre else None  # i_t = σ(a_i); None means the constant 1
         if "f" in pre:
-            f = torch.sigmoid(pre["f"])
+            f = torch.sigmoid(pre["f"])  # f_t = σ(a_f)
         elif self.variant == "CIFG":
-            f = 1.0 - i  # coupled: forget exactly as much as is written
+            f = 1.0 - i  # coupled: f_t = 1 − i_t, forget exactly as much as is written
         else:
             f = None
-        g = pre["g"] if self.variant == "NIAF" else torch.tanh(pre["g"])
+        g = pre["g"] if self.variant == "NIAF" else torch.tanh(pre["g"])  # g_t = c̃_t = tanh(a_g)
 
         # the cell update c_t = f_t * c_{t-1} + i_t * g_t
         kept = c_prev if f is None else f * c_prev
@@ -301,11 +301,11 @@ class LSTMCell(nn.Module):
         # the output gate looks at the new cell state c_t
         if "o" in pre:
             a_o = torch.addcmul(pre["o"], self.peephole_o, c) if "o" in self.peepholes else pre["o"]
-            o = torch.sigmoid(a_o)
+            o = torch.sigmoid(a_o)  # o_t = σ(a_o + p_o ⊙ c_t)
         else:
             o = None
         shown = c if self.variant == "NOAF" else torch.tanh(c)
-        h = shown if o is None else o * shown
+        h = shown if o is None else o * shown  # h_t = o_t ⊙ tanh(c_t)
 
         if record is not None:
             ones = torch.ones_like(c)
