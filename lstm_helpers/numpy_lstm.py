@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import as_array, expect_shape
+from ._torch_weights import copy_into_params, weights_from_params
 
 __all__ = [
     "sigmoid",
@@ -277,14 +278,7 @@ def lstm_weights_from_torch(lstm):
     ValueError
         For stacked, bidirectional or projected LSTMs, or another module.
     """
-    weight_ih, weight_hh, bias_ih, bias_hh = _torch_lstm_params(lstm)
-    Wx = weight_ih.detach().cpu().double().numpy().T.copy()
-    Wh = weight_hh.detach().cpu().double().numpy().T.copy()
-    if bias_ih is None:
-        b = np.zeros(Wx.shape[1])
-    else:
-        b = (bias_ih.detach().cpu().double() + bias_hh.detach().cpu().double()).numpy().copy()
-    return Wx, Wh, b
+    return weights_from_params(*_torch_lstm_params(lstm))
 
 
 def lstm_weights_to_torch(Wx, Wh, b, lstm=None):
@@ -312,19 +306,7 @@ def lstm_weights_to_torch(Wx, Wh, b, lstm=None):
     D, H = Wx.shape[0], Wh.shape[0]
     if lstm is None:
         lstm = torch.nn.LSTM(D, H, batch_first=True).double()
-    weight_ih, weight_hh, bias_ih, bias_hh = _torch_lstm_params(lstm)
-    if tuple(weight_ih.shape) != (4 * H, D):
-        raise ValueError(
-            f"lstm must have input_size={D} and hidden_size={H} to take Wx (D, 4H) = {Wx.shape}; "
-            f"its weight_ih has shape {tuple(weight_ih.shape)}"
-        )
-    if bias_ih is None:
-        raise ValueError("lstm must be built with bias=True to take b")
-    with torch.no_grad():
-        weight_ih.copy_(torch.as_tensor(Wx.T))
-        weight_hh.copy_(torch.as_tensor(Wh.T))
-        bias_ih.copy_(torch.as_tensor(b))
-        bias_hh.zero_()
+    copy_into_params(_torch_lstm_params(lstm), Wx, Wh, b, "lstm", "4")
     return lstm
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import as_array, expect_shape
+from ._torch_weights import copy_into_params, weights_from_params
 
 __all__ = [
     "rnn_step_forward",
@@ -253,14 +254,7 @@ def rnn_weights_from_torch(rnn):
     ValueError
         If the module is not a one-layer, unidirectional tanh RNN.
     """
-    weight_ih, weight_hh, bias_ih, bias_hh = _torch_rnn_params(rnn)
-    Wx = weight_ih.detach().cpu().double().numpy().T.copy()
-    Wh = weight_hh.detach().cpu().double().numpy().T.copy()
-    if bias_ih is None:
-        b = np.zeros(Wx.shape[1])
-    else:
-        b = (bias_ih + bias_hh).detach().cpu().double().numpy().copy()
-    return Wx, Wh, b
+    return weights_from_params(*_torch_rnn_params(rnn))
 
 
 def rnn_weights_to_torch(Wx, Wh, b, rnn=None):
@@ -288,19 +282,7 @@ def rnn_weights_to_torch(Wx, Wh, b, rnn=None):
     D, H = Wx.shape
     if rnn is None:
         rnn = torch.nn.RNN(D, H, batch_first=True).double()
-    weight_ih, weight_hh, bias_ih, bias_hh = _torch_rnn_params(rnn)
-    if tuple(weight_ih.shape) != (H, D):
-        raise ValueError(
-            f"rnn must have input_size={D} and hidden_size={H} to take Wx (D, H) = {Wx.shape}; "
-            f"its weight_ih has shape {tuple(weight_ih.shape)}"
-        )
-    if bias_ih is None:
-        raise ValueError("rnn must be built with bias=True to take b")
-    with torch.no_grad():
-        weight_ih.copy_(torch.as_tensor(Wx.T))
-        weight_hh.copy_(torch.as_tensor(Wh.T))
-        bias_ih.copy_(torch.as_tensor(b))
-        bias_hh.zero_()
+    copy_into_params(_torch_rnn_params(rnn), Wx, Wh, b, "rnn", "")
     return rnn
 
 
