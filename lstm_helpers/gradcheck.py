@@ -20,10 +20,15 @@ def numerical_gradient(f, x, df=None, h: float = 1e-5) -> np.ndarray:
     f : callable
         ``f(x)`` returns either a scalar, or an array of any shape when
         ``df`` is given.
-    x : numpy.ndarray, any shape
+    x : numpy.ndarray of float64, any shape
         The point at which to differentiate. It is perturbed **in place**,
         one entry at a time, and restored afterwards, so ``f`` may close
-        over ``x`` (as in ``lambda _: loss(W)`` with ``x = W``).
+        over ``x`` (as in ``lambda _: loss(W)`` with ``x = W``). It must be
+        float64 (or a wider float): in float32, ``x + h`` is rounded to
+        about 7 significant digits, and that rounding, divided by ``2 h``,
+        makes the gradient wrong from its third or fourth digit on
+        (2.0027 instead of 2 for the derivative of ``x**2`` at 1), so a
+        float32 array raises ValueError instead.
     df : numpy.ndarray or None, same shape as ``f(x)``
         Upstream gradient. When given, the gradient of
         ``sum(f(x) * df)`` is returned (a vector-Jacobian product); when
@@ -39,11 +44,28 @@ def numerical_gradient(f, x, df=None, h: float = 1e-5) -> np.ndarray:
     Raises
     ------
     ValueError
-        If ``x`` is not a float array, ``h`` is not positive, ``f`` is not
+        If ``x`` is not a float array, is a float array less precise than
+        float64 (float32, float16), ``h`` is not positive, ``f`` is not
         scalar while ``df`` is ``None``, or ``df`` does not match ``f(x)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.array([1.0, -2.0])
+    >>> numerical_gradient(lambda v: np.sum(v**2), x)  # the gradient 2 x
+    array([ 2., -4.])
+    >>> numerical_gradient(lambda v: np.sum(v**2), np.ones(2, dtype=np.float32))
+    Traceback (most recent call last):
+    ...
+    ValueError: x has dtype float32, too coarse for central differences; use float64 arrays (x and those f reads)
     """
     if not isinstance(x, np.ndarray) or x.dtype.kind != "f":
         raise ValueError("x must be a floating-point numpy.ndarray (it is perturbed in place)")
+    if np.finfo(x.dtype).eps > np.finfo(np.float64).eps:
+        raise ValueError(
+            f"x has dtype {x.dtype}, too coarse for central differences; "
+            "use float64 arrays (x and those f reads)"
+        )
     if not h > 0:
         raise ValueError(f"h must be positive, got {h}")
 

@@ -51,9 +51,78 @@ def test_seeds_trained_together_equal_seeds_trained_alone(model):
 def test_temporal_order_runs_and_reports_accuracy():
     config = AblationConfig(task="temporal_order", **{k: v for k, v in TINY.items() if k != "T"})
     (run,) = run_ablation_model(config, "NP", [0])
-    assert 0.0 <= run["test_accuracy"] <= 1.0
+    right = run["test_accuracy"] * config.test_size  # a fraction of the 16 test sequences
+    assert right == pytest.approx(round(right), abs=1e-9)
     assert run["curve_steps"] == [3, 6] and len(run["curve_loss"]) == 2
     assert config.baseline == pytest.approx(np.log(4))
+
+
+class FixedAnswer(torch.nn.Module):
+    """A model whose output is a fixed function of its input: training cannot change it
+    (its one parameter gets a zero gradient), so its test accuracy is known in advance."""
+
+    def __init__(self, answer):
+        super().__init__()
+        self.answer = answer
+        self.unused = torch.nn.Parameter(torch.zeros(1))
+
+    def forward(self, x, lengths=None):
+        return self.answer(x) + 0.0 * self.unused
+
+
+def adding_sum(x):
+    """The right answer of the modern adding problem: the sum of the two marked values."""
+    return (x[..., 0] * x[..., 1]).sum(dim=1, keepdim=True)
+
+
+def order_scores(classes, x):
+    return 20.0 * (classes[:, None] == torch.arange(4)).to(x.dtype)
+
+
+def order_class(x):
+    """The right answer of the temporal order task: X = 0, Y = 1 at the first (steps 10..20)
+    and the second (steps 50..60) relevant position, read as a binary number."""
+    y_symbol = x[..., 5]  # TEMPORAL_ORDER_SYMBOLS[5] == "Y"
+    return 2 * y_symbol[:, :30].sum(dim=1).round().long() + y_symbol[:, 30:].sum(dim=1).round().long()
+
+
+def test_the_oracles_know_the_answers():
+    from lstm_helpers.tasks import long_lags
+
+    assert long_lags.TEMPORAL_ORDER_SYMBOLS[5] == "Y"
+    x, y, _ = long_lags.temporal_order(50, np.random.default_rng(0), n_relevant=2)
+    assert torch.equal(order_class(torch.as_tensor(x)), torch.as_tensor(y))
+    x, y, _ = long_lags.adding_problem(50, 6, np.random.default_rng(0), variant="modern")
+    np.testing.assert_allclose(adding_sum(torch.as_tensor(x))[:, 0].numpy(), y, rtol=1e-12)
+
+
+def _test_targets(task, seed, n):
+    """The targets of the test set of ``seed`` (drawn from seed + 10000, as run_ablation_model documents)."""
+    from lstm_helpers.tasks import long_lags
+
+    rng = np.random.default_rng(seed + 10_000)
+    if task == "adding":
+        return long_lags.adding_problem(n, TINY["T"], rng, variant="modern")[1]
+    return long_lags.temporal_order(n, rng, n_relevant=2)[1]
+
+
+@pytest.mark.parametrize("task, answer, expected", [
+    ("adding", adding_sum, lambda y: 1.0),
+    ("adding", lambda x: torch.ones(x.shape[0], 1, dtype=x.dtype), lambda y: np.mean(np.abs(1.0 - y) < 0.04)),
+    ("adding", lambda x: 2.0 - adding_sum(x), lambda y: np.mean(np.abs(2.0 - 2 * y) < 0.04)),
+    ("temporal_order", lambda x: order_scores(order_class(x), x), lambda y: 1.0),
+    ("temporal_order", lambda x: order_scores(torch.zeros(x.shape[0], dtype=torch.long), x),
+     lambda y: np.mean(y == 0)),  # always "XX": right for the quarter of the test set that is XX
+    ("temporal_order", lambda x: order_scores(3 - order_class(x), x), lambda y: 0.0),  # 3 - k != k
+], ids=["adding-right", "adding-mean", "adding-mirrored", "order-right", "order-always-XX", "order-reversed"])
+def test_reported_accuracy_is_the_fraction_of_the_test_set_answered_right(task, answer, expected, monkeypatch):
+    monkeypatch.setattr(ablation, "make_ablation_model", lambda *args, **kwargs: FixedAnswer(answer))
+    config = AblationConfig(task=task, **{**TINY, "test_size": 200})
+    seeds = [0, 5]
+    runs = run_ablation_model(config, "NP", seeds)
+    for seed, run in zip(seeds, runs):
+        y = _test_targets(task, seed, config.test_size)
+        assert run["test_accuracy"] == pytest.approx(expected(y), abs=1e-12), (task, seed)
 
 
 def test_run_is_reproducible_and_leaves_global_state_alone():
@@ -122,9 +191,10 @@ def test_command_line_rejects_bad_models(capsys):
 
 def test_stored_results_are_complete():
     folder = ablation.ablation_dir()
-    stored = sorted(folder.glob("*.json")) if folder.is_dir() else []
-    if not stored:
-        pytest.skip("no stored ablation results")
+    assert folder.is_dir(), f"{folder} is missing: the stored ablation results belong to the repository"
+    stored = sorted(folder.glob("*.json"))
+    # chapter 8 reads adding_T50 (load_ablation("adding_T50"))
+    assert "adding_T50.json" in [p.name for p in stored], f"stored ablation results: {[p.name for p in stored]}"
     for path in stored:
         data = json.loads(path.read_text())
         assert set(data["models"]) == set(ABLATION_MODELS), path.name

@@ -52,10 +52,11 @@ def test_quick_cli_run_writes_every_field(tmp_path, capsys):
         assert len(entry["runs"]) == 2
         for run in entry["runs"]:
             assert RUN_FIELDS <= set(run)
-            assert run["test_size"] == 32 and 0 <= run["wrong_test"] <= 32
+            assert run["test_size"] == 32 and isinstance(run["wrong_test"], int)
             assert run["sequences_seen"] <= 64 + 16
             assert len(run["curve"]["seen"]) == len(run["curve"]["loss"]) == len(run["curve"]["recent_correct"])
         assert {"success_rate", "sequences_median", "wrong_test_median"} <= set(entry["summary"])
+        assert entry["summary"]["wrong_test_median"] == np.median([r["wrong_test"] for r in entry["runs"]])
     assert data["models"]["rnn"]["runs"][0]["sequences_seen"] == 32  # the RNN's own (smaller) budget
     assert "--quick" in data["command"]
 
@@ -67,6 +68,95 @@ def test_quick_runs_of_the_other_tasks(task, tmp_path):
                      out=tmp_path / "r.json", progress=False, verbose=False)
     assert json.loads((tmp_path / "r.json").read_text())["models"].keys() == {"lstm_chrono", "lstm_nofg"}
     assert data["paper"] == PAPER[config.name]
+
+
+class FixedAnswer(torch.nn.Module):
+    """A model whose output is a fixed function of its input: training cannot change it
+    (its one parameter gets a zero gradient), so the number of test sequences it gets wrong is known."""
+
+    def __init__(self, answer):
+        super().__init__()
+        self.answer = answer
+        self.unused = torch.nn.Parameter(torch.zeros(1))
+
+    def forward(self, x, lengths=None, every_step=False):
+        return self.answer(x) + 0.0 * self.unused
+
+
+def adding_target(x):
+    """The right answer of the 1997 adding problem: 0.5 + (X1 + X2) / 4, X1 and X2 the values marked 1."""
+    return 0.5 + (x[..., 0] * (x[..., 1] == 1)).sum(dim=1, keepdim=True) / 4
+
+
+def order_scores(classes, x):
+    return 20.0 * (classes[:, None] == torch.arange(4)).to(x.dtype)
+
+
+def order_class(x):
+    """The right answer of the temporal order task: X = 0, Y = 1 at the first (steps 10..20)
+    and the second (steps 50..60) relevant position, read as a binary number."""
+    y_symbol = x[..., 5]  # TEMPORAL_ORDER_SYMBOLS[5] == "Y"
+    return 2 * y_symbol[:, :30].sum(dim=1).round().long() + y_symbol[:, 30:].sum(dim=1).round().long()
+
+
+def test_the_oracles_know_the_answers():
+    from lstm_helpers.tasks import long_lags as tasks
+
+    assert tasks.TEMPORAL_ORDER_SYMBOLS[5] == "Y"
+    x, y, _ = tasks.temporal_order(50, np.random.default_rng(0), n_relevant=2)
+    assert torch.equal(order_class(torch.as_tensor(x)), torch.as_tensor(y))
+    x, y, _ = tasks.adding_problem(50, 20, np.random.default_rng(0), variant="1997")
+    np.testing.assert_allclose(adding_target(torch.as_tensor(x))[:, 0].numpy(), y, rtol=1e-12)
+
+
+def _test_targets(config, seed):
+    """The targets of the test set of ``seed`` (its own generator, np.random.default_rng([seed, 2]))."""
+    from lstm_helpers.tasks import long_lags as tasks
+
+    rng = np.random.default_rng([seed, 2])
+    if config.task == "adding":
+        return tasks.adding_problem(config.test_size, config.T, rng, variant="1997")[1]
+    return tasks.temporal_order(config.test_size, rng, n_relevant=config.n_relevant)[1]
+
+
+def _mismatch(a, b):
+    """|a - b| >= 0.04 in float32, as the training loop judges a float32 run of the adding problem."""
+    return np.abs(np.float32(a) - np.float32(b)) >= np.float32(0.04)
+
+
+@pytest.mark.parametrize("task, answer, expected_wrong", [
+    ("adding", adding_target, lambda y: 0),
+    ("adding", lambda x: torch.full((x.shape[0], 1), 0.5, dtype=x.dtype), lambda y: int(np.sum(_mismatch(0.5, y)))),
+    ("adding", lambda x: 1.0 - adding_target(x), lambda y: int(np.sum(_mismatch(1.0 - y, y)))),
+    ("temporal_order", lambda x: order_scores(order_class(x), x), lambda y: 0),
+    ("temporal_order", lambda x: order_scores(torch.zeros(x.shape[0], dtype=torch.long), x),
+     lambda y: int(np.sum(y != 0))),  # always "XX": wrong on every other class
+    ("temporal_order", lambda x: order_scores(3 - order_class(x), x), lambda y: len(y)),  # 3 - k != k
+], ids=["adding-right", "adding-constant", "adding-mirrored", "order-right", "order-always-XX", "order-reversed"])
+def test_wrong_test_counts_the_test_sequences_answered_wrong(task, answer, expected_wrong, monkeypatch):
+    monkeypatch.setattr(experiments, "make_model", lambda *args, **kwargs: FixedAnswer(answer))
+    config = default_config(task, quick=True)
+    for seed in (0, 5):
+        run = run_long_lag(config, "lstm", seed=seed)
+        assert run["test_size"] == 32
+        assert run["wrong_test"] == expected_wrong(_test_targets(config, seed)), (task, seed)
+
+
+@pytest.mark.parametrize("answer, expected_wrong", [(adding_target, 0), (lambda x: adding_target(x) + 1.0, 600)],
+                         ids=["always-right", "always-wrong"])
+def test_wrong_test_adds_up_over_the_chunks_of_a_large_test_set(answer, expected_wrong, monkeypatch):
+    monkeypatch.setattr(experiments, "make_model", lambda *args, **kwargs: FixedAnswer(answer))
+    config = default_config("adding", quick=True)
+    config.test_size = 600  # tested in chunks of at most 512 sequences
+    assert run_long_lag(config, "lstm", seed=0)["wrong_test"] == expected_wrong
+
+
+def test_a_perfect_predictor_meets_the_criterion_after_one_window(monkeypatch):
+    monkeypatch.setattr(experiments, "make_model", lambda *args, **kwargs: FixedAnswer(adding_target))
+    config = default_config("adding", quick=True)
+    run = run_long_lag(config, "lstm", seed=0)
+    assert run["reached"] and run["sequences_to_criterion"] == config.window == 16
+    assert run["wrong_test"] == 0
 
 
 def test_models_run_one_at_a_time_are_merged(tmp_path):

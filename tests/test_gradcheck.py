@@ -57,6 +57,35 @@ def test_numerical_gradient_errors(rng):
         numerical_gradient(lambda v: v.sum(), rng.normal(size=3), h=0)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+def test_less_precise_floats_are_refused(dtype):
+    x = np.ones(3, dtype=dtype)
+    calls = []
+    name = np.dtype(dtype).name
+    with pytest.raises(ValueError, match=rf"x has dtype {name}, too coarse .*; use float64"):
+        numerical_gradient(lambda v: calls.append(1) or np.sum(v**2), x)
+    assert not calls, "f must not be evaluated before the dtype is checked"
+    np.testing.assert_array_equal(x, np.ones(3, dtype=dtype))
+
+
+def test_float32_would_give_a_wrong_third_digit():
+    """Why float32 is refused: its central difference of x**2 at 1 is 2.0027, not 2."""
+    h = 1e-5
+    x = np.float32(1.0)
+    float32_estimate = (float(np.float32(x + h) ** 2) - float(np.float32(x - h) ** 2)) / (2 * h)
+    assert abs(float32_estimate - 2.0) > 1e-3
+    grad = numerical_gradient(lambda v: np.sum(v**2), np.ones(1))  # float64
+    assert abs(grad[0] - 2.0) < 1e-9
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.longdouble])
+def test_float64_and_wider_are_accepted(dtype):
+    x = np.array([1.0, -2.0], dtype=dtype)
+    grad = numerical_gradient(lambda v: np.sum(v**2), x)
+    assert grad.dtype == np.float64
+    np.testing.assert_allclose(grad, [2.0, -4.0], rtol=1e-9)
+
+
 def test_rel_error_values():
     assert rel_error(np.zeros(3), np.zeros(3)) == 0.0
     assert rel_error(np.array([1.0]), np.array([-1.0])) == pytest.approx(1.0)

@@ -117,11 +117,19 @@ def test_h0_gradient_is_zero_when_weights_do_not_recur(rng):
 
 
 def test_float32_inputs_keep_working(rng):
-    x, h0, Wx, Wh, b = (a.astype(np.float32) for a in make_params(rng, 2, 3, 3, 4))
-    h, cache = rnn_forward(x, h0, Wx, Wh, b)
-    assert h.dtype == np.float32
-    dx, *_ = rnn_backward(np.ones_like(h), cache)
-    assert dx.shape == x.shape
+    """A float32 run stays in float32 and agrees with the float64 run of the same numbers to float32 precision."""
+    params32 = [a.astype(np.float32) for a in make_params(rng, 2, 3, 3, 4)]
+    params64 = [a.astype(np.float64) for a in params32]  # the same values, exactly
+    dh = rng.normal(size=(2, 3, 4))
+    h, cache = rnn_forward(*params32)
+    h64, cache64 = rnn_forward(*params64)
+    assert h.dtype == np.float32 and h.shape == h64.shape == (2, 3, 4)
+    np.testing.assert_allclose(h, h64, rtol=1e-5, atol=1e-6)
+    grads = rnn_backward(dh.astype(np.float32), cache)
+    grads64 = rnn_backward(dh, cache64)
+    for name, g, g64, p in zip(("dx", "dh0", "dWx", "dWh", "db"), grads, grads64, params32):
+        assert g.dtype == np.float32 and g.shape == g64.shape == p.shape, name
+        np.testing.assert_allclose(g, g64, rtol=1e-4, atol=1e-5, err_msg=name)
 
 
 # ---------------------------------------------------------------- converters

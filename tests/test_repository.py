@@ -6,10 +6,10 @@ import pathlib
 import re
 import subprocess
 import sys
+import tomllib
 
 import nbformat
 import pytest
-import tomllib
 import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]

@@ -1,5 +1,8 @@
 """Seeding, device choice and the diagrams."""
 
+import json
+import pathlib
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -29,18 +32,44 @@ def test_set_seed_rejects_bad_seeds(bad):
         lstm_helpers.set_seed(bad)
 
 
-def test_get_device():
-    assert lstm_helpers.get_device("cpu").type == "cpu"
-    expected = "cuda" if torch.cuda.is_available() else None
-    if expected:
-        assert lstm_helpers.get_device().type == "cuda"
-    elif not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
-        assert lstm_helpers.get_device().type == "cpu"
-    with pytest.raises(ValueError, match="'auto', 'cpu', 'cuda'"):
-        lstm_helpers.get_device("quantum")
-    if not torch.cuda.is_available():
-        with pytest.raises(ValueError, match="no CUDA device"):
-            lstm_helpers.get_device("cuda")
+@pytest.mark.parametrize(
+    "cuda, mps, expected",
+    [(True, True, "cuda"), (True, False, "cuda"), (False, True, "mps"), (False, False, "cpu"), (False, None, "cpu")],
+    ids=["cuda+mps", "cuda", "mps", "neither", "torch-without-mps"],
+)
+def test_get_device_auto_prefers_cuda_then_mps_then_cpu(cuda, mps, expected, monkeypatch):
+    """Every branch of device="auto", whatever the host has (mps=None: a torch without torch.backends.mps)."""
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: cuda)
+    if mps is None:
+        monkeypatch.delattr(torch.backends, "mps", raising=False)
+    else:
+        monkeypatch.setattr(torch.backends.mps, "is_available", lambda: mps)
+    assert lstm_helpers.get_device() == torch.device(expected)
+    assert lstm_helpers.get_device("auto") == torch.device(expected)
+    assert lstm_helpers.get_device("cpu") == torch.device("cpu")
+
+
+def test_get_device_names_a_cuda_device_only_when_there_is_one(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    for name in ("cuda", "cuda:1"):
+        with pytest.raises(ValueError, match=f"device '{name}' was asked for but no CUDA device is available"):
+            lstm_helpers.get_device(name)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert lstm_helpers.get_device("cuda") == torch.device("cuda")
+    assert lstm_helpers.get_device("cuda:1") == torch.device("cuda", 1)
+
+
+@pytest.mark.parametrize("bad", ["quantum", "", "cuda:x", 3.5])
+def test_get_device_rejects_names_that_are_not_devices(bad):
+    with pytest.raises(ValueError, match="device must be 'auto', 'cpu', 'cuda' or 'cuda:N'"):
+        lstm_helpers.get_device(bad)
+
+
+def test_get_device_auto_on_this_host():
+    mps = getattr(torch.backends, "mps", None)
+    expected = ("cuda" if torch.cuda.is_available()
+                else "mps" if mps is not None and mps.is_available() else "cpu")
+    assert lstm_helpers.get_device().type == expected
 
 
 @pytest.mark.parametrize("kwargs", [{}, {"show_outputs": False}, {"show_folded": False}, {"tokens": ["a"]}])
@@ -70,13 +99,30 @@ def test_draw_sequence_patterns():
     plt.close("all")
 
 
-def test_data_dir_and_load_stored(tmp_path, monkeypatch):
+def test_data_dir_and_load_stored():
     from lstm_helpers.utils import data_dir, load_stored
 
-    assert data_dir("long_lags").parts[-3:] == ("book", "data", "long_lags")
-    assert load_stored("long_lags", "adding_T100")["version"] == lstm_helpers.__version__
+    folder = data_dir("long_lags")
+    assert folder.parts[-3:] == ("book", "data", "long_lags") and folder.is_dir()
+    assert folder.resolve() == pathlib.Path(__file__).resolve().parents[1] / "book" / "data" / "long_lags"
+    stored = load_stored("long_lags", "adding_T100")
+    assert stored == json.loads((folder / "adding_T100.json").read_text())
+    assert stored["name"] == "adding_T100" and stored["experiment"] == "long_lags"
     with pytest.raises(ValueError, match="no stored result 'nope'.*stored: .*adding_T100"):
         load_stored("long_lags", "nope")
+
+
+def test_load_stored_from_another_folder(tmp_path):
+    from lstm_helpers.utils import data_dir, load_stored
+
+    (tmp_path / "run.json").write_text(json.dumps({"loss": [0.5, 0.25]}))
+    assert load_stored("anything", "run", folder=tmp_path) == {"loss": [0.5, 0.25]}
+    with pytest.raises(ValueError, match=r"no stored curve 'other' in .*; stored: run$"):
+        load_stored("anything", "other", what="curve", folder=tmp_path)
+    missing = data_dir("no_such_folder")  # where it would be stored
+    assert missing.parts[-3:] == ("book", "data", "no_such_folder") and not missing.exists()
+    with pytest.raises(ValueError, match="stored: none$"):
+        load_stored("no_such_folder", "run")
 
 
 def test_pin_threads_sets_and_restores_torch_threads():
