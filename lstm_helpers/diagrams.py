@@ -10,6 +10,7 @@ from matplotlib.patches import Circle, Ellipse, FancyArrowPatch, FancyBboxPatch,
 from matplotlib.path import Path as MplPath
 
 from ._checks import check_choice, check_int
+from ._variants import PEEPHOLES, VARIANTS
 
 __all__ = [
     "COLORS",
@@ -737,17 +738,22 @@ PEEPHOLE_COLOR = "#56B4E9"
 
 # What each variant of Greff et al. (2017) changes, for the drawing: the parts to
 # highlight, the gates that have peepholes, and the gates that are constant 1.
+# What the drawing of each variant highlights, and which gate it replaces by a constant 1;
+# the peepholes come from the one definition of the variants (lstm_helpers._variants).
 _VARIANT_DRAWING = {
-    "vanilla": {"highlight": (), "peepholes": "ifo"},
-    "NIG": {"highlight": ("input",), "peepholes": "fo", "constant": "input"},
-    "NFG": {"highlight": ("forget",), "peepholes": "io", "constant": "forget"},
-    "NOG": {"highlight": ("output",), "peepholes": "if", "constant": "output"},
-    "NIAF": {"highlight": ("candidate",), "peepholes": "ifo"},
-    "NOAF": {"highlight": ("output",), "peepholes": "ifo"},
-    "NP": {"highlight": (), "peepholes": ""},
-    "CIFG": {"highlight": ("forget", "input"), "peepholes": "io"},
-    "FGR": {"highlight": (), "peepholes": "ifo"},
+    name: {"peepholes": PEEPHOLES[name], **spec} for name, spec in {
+        "vanilla": {"highlight": ()},
+        "NIG": {"highlight": ("input",), "constant": "input"},
+        "NFG": {"highlight": ("forget",), "constant": "forget"},
+        "NOG": {"highlight": ("output",), "constant": "output"},
+        "NIAF": {"highlight": ("candidate",)},
+        "NOAF": {"highlight": ("output",)},
+        "NP": {"highlight": ()},
+        "CIFG": {"highlight": ("forget", "input")},
+        "FGR": {"highlight": ()},
+    }.items()
 }
+assert tuple(_VARIANT_DRAWING) == VARIANTS
 
 
 def _path(ax, points, color, lw=2.0, arrow=True, ls="-", zorder=2, gid=None):

@@ -59,22 +59,11 @@ import torch
 from torch import nn
 
 from .._checks import check_choice, check_last_dim, check_size, check_tensor
+from .._variants import BLOCKS as _BLOCKS
+from .._variants import PEEPHOLES as _PEEPHOLES
+from .._variants import VARIANTS  # the variants of Greff et al. (2017), in the order of their paper
 
 __all__ = ["VARIANTS", "LSTMCell", "lstm_parameter_count"]
-
-#: The LSTM variants of Greff et al. (2017), in the order of their paper.
-VARIANTS = ("vanilla", "NIG", "NFG", "NOG", "NIAF", "NOAF", "NP", "CIFG", "FGR")
-
-# The gate blocks computed from weights (PyTorch order i, f, g, o) and the gates
-# with a peephole, for each variant.
-_BLOCKS = {
-    "vanilla": "ifgo", "NIG": "fgo", "NFG": "igo", "NOG": "ifg", "NIAF": "ifgo",
-    "NOAF": "ifgo", "NP": "ifgo", "CIFG": "igo", "FGR": "ifgo",
-}
-_PEEPHOLES = {
-    "vanilla": "ifo", "NIG": "fo", "NFG": "io", "NOG": "if", "NIAF": "ifo",
-    "NOAF": "ifo", "NP": "", "CIFG": "io", "FGR": "ifo",
-}
 
 
 def lstm_parameter_count(input_size, hidden_size, variant="NP"):
