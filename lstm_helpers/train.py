@@ -61,6 +61,8 @@ def _to_device(batch, device):
 
     if isinstance(batch, torch.Tensor):
         return batch.to(device)
+    if isinstance(batch, tuple) and hasattr(batch, "_fields"):  # a NamedTuple from lstm_helpers.tasks
+        return type(batch)(*(_to_device(b, device) for b in batch))
     if isinstance(batch, (tuple, list)):
         return type(batch)(_to_device(b, device) for b in batch)
     if isinstance(batch, dict):

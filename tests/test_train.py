@@ -88,3 +88,18 @@ def test_bad_arguments():
 
 def test_count_parameters():
     assert count_parameters(torch.nn.LSTM(3, 4)) == 4 * (3 * 4 + 4 * 4 + 2 * 4)
+
+
+def test_train_moves_a_named_tuple_batch():
+    from typing import NamedTuple
+
+    import torch
+
+    from lstm_helpers.train import _to_device
+
+    class Pair(NamedTuple):
+        x: object
+        y: object
+
+    moved = _to_device(Pair(torch.zeros(2), [torch.ones(1)]), torch.device("cpu"))
+    assert isinstance(moved, Pair) and torch.equal(moved.x, torch.zeros(2)) and isinstance(moved.y, list)

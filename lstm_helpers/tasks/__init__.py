@@ -6,7 +6,19 @@ Every generator takes the number of sequences ``n`` (and usually a length
 inputs ``x (n, T, D)`` and targets whose shape the generator documents. The
 same generator state always gives the same arrays; nothing is downloaded.
 
+Each generator returns a named tuple (:mod:`lstm_helpers.tasks.batch`), so
+``x, y = first_symbol(...)`` and ``x, y, lengths = adding_problem(...)``
+unpack it and ``data.x``, ``data.lengths`` name its fields:
+:class:`~lstm_helpers.tasks.batch.Sequences` ``(x, y)`` for sequences of one
+length, :class:`~lstm_helpers.tasks.batch.PaddedSequences` ``(x, y, lengths)``
+for zero-padded sequences of different lengths,
+:class:`~lstm_helpers.tasks.batch.SymbolSequences` ``(x, y, symbols)``,
+:class:`~lstm_helpers.tasks.batch.TokenSequences` ``(x, y, tokens)`` and
+:class:`~lstm_helpers.tasks.listops.ListOps` ``(trees, tokens, labels, depths)``.
+
 The generators live in themed submodules and are all importable from here:
+
+- :mod:`lstm_helpers.tasks.batch` -- the named tuples the generators return.
 
 - :mod:`lstm_helpers.tasks.symbols` -- :func:`~lstm_helpers.tasks.symbols.first_symbol`: name the symbol
   seen at step 1 (a lag of ``T - 1`` steps); :func:`~lstm_helpers.tasks.symbols.count_since_stop`: count
@@ -27,7 +39,8 @@ The generators live in themed submodules and are all importable from here:
   :func:`~lstm_helpers.tasks.series.linear_ar_forecast`: the least-squares linear autoregression baseline.
 """
 
-from .listops import listops
+from .batch import PaddedSequences, Sequences, SymbolSequences, TokenSequences
+from .listops import ListOps, listops
 from .long_lags import (
     REBER_SYMBOLS,
     TEMPORAL_ORDER_SYMBOLS,
@@ -50,4 +63,5 @@ from .symbols import COUNT_SYMBOLS, count_since_stop, first_symbol
 __all__ = ["first_symbol", "COUNT_SYMBOLS", "count_since_stop", "seasonal_series", "make_windows", "fit_linear_ar", "linear_ar_forecast", "agreement", "agreement_vocabulary", "decode_agreement",
            "REBER_SYMBOLS", "TEMPORAL_ORDER_SYMBOLS", "adding_problem", "adding_correct", "embedded_reber",
            "embedded_reber_walk", "reber_correct", "temporal_order", "temporal_order_classes",
-           "temporal_order_correct", "copy_task", "copy_task_baseline", "decode", "listops"]
+           "temporal_order_correct", "copy_task", "copy_task_baseline", "decode", "listops",
+           "Sequences", "PaddedSequences", "SymbolSequences", "TokenSequences", "ListOps"]

@@ -391,7 +391,16 @@ def listops(n, rng, max_depth=4, max_args=4, min_depth=1, branch_prob=0.25, oper
     Returns
     -------
     ListOps
-        ``(trees, tokens, labels, depths)``: see :class:`ListOps`.
+        The named tuple ``(trees, tokens, labels, depths)`` (:class:`ListOps`);
+        unpack it in this order or read the fields by name.
+    trees : list of Tree, length n
+        The expressions as trees (:class:`~lstm_helpers.cells.tree.Tree`).
+    tokens : list of list of str, length n
+        The same expressions as flat token sequences (:func:`to_tokens`).
+    labels : ndarray of int64, shape (n,)
+        The values of the expressions, in ``0 ... 9``.
+    depths : ndarray of int64, shape (n,)
+        The depth of each expression, in ``min_depth ... max_depth``.
 
     Raises
     ------
@@ -409,6 +418,8 @@ def listops(n, rng, max_depth=4, max_args=4, min_depth=1, branch_prob=0.25, oper
     >>> data = listops(3, np.random.default_rng(0), max_depth=2)
     >>> len(data.trees), data.labels.shape, data.depths.shape
     (3, (3,), (3,))
+    >>> data._fields
+    ('trees', 'tokens', 'labels', 'depths')
     >>> all(evaluate(t) == y for t, y in zip(data.trees, data.labels))
     True
     """

@@ -1,6 +1,7 @@
 """The long-time-lag tasks of Hochreiter & Schmidhuber (1997) and their modern forms.
 
-Four seeded generators, each ``(n, ..., rng) -> arrays``, batch first:
+Four seeded generators, each ``(n, ..., rng) -> arrays`` in a named tuple
+(:mod:`lstm_helpers.tasks.batch`), batch first:
 
 - :func:`adding_problem` -- remember two marked real numbers and output their
   sum at the end (the paper's Experiment 4, or the fixed-length variant of
@@ -24,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._checks import as_array, check_choice, check_int, check_rng
+from .batch import PaddedSequences, Sequences
 
 __all__ = [
     "REBER_SYMBOLS",
@@ -108,6 +110,10 @@ def adding_problem(n, T, rng, variant="1997"):
 
     Returns
     -------
+    PaddedSequences
+        The named tuple ``(x, y, lengths)``
+        (:class:`~lstm_helpers.tasks.batch.PaddedSequences`); unpack it as
+        ``x, y, lengths = adding_problem(...)`` or read the fields by name.
     x : ndarray of float64, shape (n, L_max, 2)
         ``x[i, t] = (value, marker)`` for ``t < lengths[i]``; zero padding
         after. ``L_max = T + T // 10`` for ``"1997"`` and ``T`` for
@@ -132,6 +138,8 @@ def adding_problem(n, T, rng, variant="1997"):
     ((3, 22, 2), (3,), (3,))
     >>> bool(np.all((x[:, :, 1] == 1).sum(axis=1) == 2))
     True
+    >>> adding_problem(3, 20, np.random.default_rng(0))._fields
+    ('x', 'y', 'lengths')
     """
     check_choice("variant", variant, ADDING_VARIANTS)
     n = check_int("n", n, 1)
@@ -147,7 +155,7 @@ def adding_problem(n, T, rng, variant="1997"):
         markers[rows, p2] = 1.0
         y = values[rows, p1] + values[rows, p2]
         lengths = np.full(n, T, dtype=np.int64)
-        return np.stack([values, markers], axis=2), y, lengths
+        return PaddedSequences(np.stack([values, markers], axis=2), y, lengths)
 
     L_max = T + T // 10
     lengths = rng.integers(T, L_max + 1, size=n).astype(np.int64)
@@ -164,7 +172,7 @@ def adding_problem(n, T, rng, variant="1997"):
     values[p1 == 0, 0] = 0.0  # X1 is set to zero when the first pair is marked as X1
     values = np.where(valid, values, 0.0)
     y = 0.5 + (values[rows, p1] + values[rows, p2]) / 4.0
-    return np.stack([values, markers], axis=2), y, lengths
+    return PaddedSequences(np.stack([values, markers], axis=2), y, lengths)
 
 
 def adding_correct(prediction, y, variant="1997", tolerance=None):
@@ -314,12 +322,17 @@ def embedded_reber(n, rng):
 
     Returns
     -------
+    PaddedSequences
+        The named tuple ``(x, y, lengths)``
+        (:class:`~lstm_helpers.tasks.batch.PaddedSequences`); its ``y`` holds
+        the multi-hot targets, so unpack it as
+        ``x, targets, lengths = embedded_reber(...)`` or read the fields by name.
     x : ndarray of float64, shape (n, L_max, 7)
         One-hot inputs over :data:`REBER_SYMBOLS` (``B, T, P, S, X, V, E``):
         all symbols of string ``i`` except its final E, so ``lengths[i]`` steps,
         then zero padding. ``L_max = lengths.max()``.
-    targets : ndarray of float64, shape (n, L_max, 7)
-        Multi-hot legal-next sets: ``targets[i, t, s] = 1`` when symbol ``s``
+    y : ndarray of float64, shape (n, L_max, 7)
+        The targets, multi-hot legal-next sets: ``y[i, t, s] = 1`` when symbol ``s``
         may follow the first ``t + 1`` symbols of string ``i``. Each valid
         step has one or two ones; padding is zero. The last valid step
         (``t = lengths[i] - 1``, input T or P) has the single target E, the
@@ -342,6 +355,8 @@ def embedded_reber(n, rng):
     >>> string = decode(x[0], REBER_SYMBOLS, lengths[0]) + "E"  # the final E is not an input
     >>> len(embedded_reber_walk(string)) == int(lengths[0]) + 1
     True
+    >>> embedded_reber(2, np.random.default_rng(0))._fields
+    ('x', 'y', 'lengths')
     """
     n = check_int("n", n, 1)
     check_rng(rng)
@@ -356,7 +371,7 @@ def embedded_reber(n, rng):
             x[i, t, index[symbol]] = 1.0
             for s in options:
                 targets[i, t, index[s]] = 1.0
-    return x, targets, lengths
+    return PaddedSequences(x, targets, lengths)
 
 
 def reber_correct(outputs, targets, lengths, rule="topk", threshold=0.5):
@@ -459,6 +474,10 @@ def temporal_order(n, rng, n_relevant=2):
 
     Returns
     -------
+    PaddedSequences
+        The named tuple ``(x, y, lengths)``
+        (:class:`~lstm_helpers.tasks.batch.PaddedSequences`); unpack it as
+        ``x, y, lengths = temporal_order(...)`` or read the fields by name.
     x : ndarray of float64, shape (n, 110, 8)
         One-hot inputs over :data:`TEMPORAL_ORDER_SYMBOLS`
         (``a, b, c, d, X, Y, B, E``), zero padding after ``lengths[i]`` steps.
@@ -480,6 +499,8 @@ def temporal_order(n, rng, n_relevant=2):
     >>> x, y, lengths = temporal_order(2, np.random.default_rng(0))
     >>> x.shape, decode(x[0], TEMPORAL_ORDER_SYMBOLS)[0], decode(x[0], TEMPORAL_ORDER_SYMBOLS, lengths[0])[-1]
     ((2, 110, 8), 'E', 'B')
+    >>> temporal_order(2, np.random.default_rng(0))._fields
+    ('x', 'y', 'lengths')
     """
     check_choice("n_relevant", n_relevant, (2, 3))
     n = check_int("n", n, 1)
@@ -499,7 +520,7 @@ def temporal_order(n, rng, n_relevant=2):
         y = 2 * y + is_y
     x = np.eye(len(TEMPORAL_ORDER_SYMBOLS))[symbols]
     x[np.arange(L_max)[None, :] >= lengths[:, None]] = 0.0
-    return x, y, lengths
+    return PaddedSequences(x, y, lengths)
 
 
 def temporal_order_correct(probabilities, y, tolerance=0.3):
@@ -558,6 +579,9 @@ def copy_task(n, T, rng, n_symbols=8, length=10):
 
     Returns
     -------
+    Sequences
+        The named tuple ``(x, y)`` (:class:`~lstm_helpers.tasks.batch.Sequences`);
+        unpack it as ``x, y = copy_task(...)`` or read ``.x`` and ``.y``.
     x : ndarray of float64, shape (n, T + 2 * length, n_symbols + 2)
         One-hot inputs.
     y : ndarray of int64, shape (n, T + 2 * length)
@@ -577,6 +601,8 @@ def copy_task(n, T, rng, n_symbols=8, length=10):
     ((1, 11, 6), (1, 11))
     >>> bool(np.all(y[0, -3:] == x[0, :3].argmax(axis=1)))
     True
+    >>> copy_task(1, 5, np.random.default_rng(0), n_symbols=4, length=3)._fields
+    ('x', 'y')
     """
     n = check_int("n", n, 1)
     T = check_int("T", T, 1)
@@ -590,7 +616,7 @@ def copy_task(n, T, rng, n_symbols=8, length=10):
     inputs[:, length + T - 1] = n_symbols + 1
     y = np.zeros((n, total), dtype=np.int64)
     y[:, -length:] = data
-    return np.eye(n_symbols + 2)[inputs], y
+    return Sequences(np.eye(n_symbols + 2)[inputs], y)
 
 
 def copy_task_baseline(T, n_symbols=8, length=10):

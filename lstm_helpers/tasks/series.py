@@ -4,7 +4,7 @@ r"""Time series: a seeded synthetic series and supervised windows cut from it.
   seasonalities and Gaussian noise, with the formula in its docstring.
 - :func:`make_windows` -- turn a series into ``(x, y)`` pairs for
   supervised learning: ``window`` past values in, the next ``horizon``
-  values out.
+  values out (a :class:`~lstm_helpers.tasks.batch.Sequences`).
 - :func:`fit_linear_ar` and :func:`linear_ar_forecast` -- the linear
   autoregressive baseline on the same windows: a least-squares fit of the
   next values on the window's values and a constant.
@@ -17,6 +17,7 @@ import math
 import numpy as np
 
 from .._checks import as_array, check_int, check_rng
+from .batch import Sequences
 
 __all__ = ["seasonal_series", "make_windows", "fit_linear_ar", "linear_ar_forecast"]
 
@@ -164,11 +165,15 @@ def make_windows(series, window, horizon=1):
 
     Returns
     -------
+    Sequences
+        The named tuple ``(x, y)`` (:class:`~lstm_helpers.tasks.batch.Sequences`);
+        unpack it as ``x, y = make_windows(...)`` or read ``.x`` and ``.y``.
     x : ndarray, shape (M, window, 1)
-        Input windows, batch first with one feature (``D = 1``), ready for
+        Input windows, of the floating dtype of ``series`` (float64 for an
+        integer series), batch first with one feature (``D = 1``), ready for
         ``torch.nn.LSTM(1, H, batch_first=True)``.
     y : ndarray, shape (M, horizon)
-        Targets; ``y[m, 0]`` is the value right after ``x[m, -1, 0]``.
+        Targets, of the same dtype as ``x``; ``y[m, 0]`` is the value right after ``x[m, -1, 0]``.
 
     Raises
     ------
@@ -185,6 +190,8 @@ def make_windows(series, window, horizon=1):
     ((2, 3, 1), (2, 2))
     >>> x[1, :, 0], y[1]
     (array([1., 2., 3.]), array([4., 5.]))
+    >>> make_windows(np.arange(6.0), window=3)._fields
+    ('x', 'y')
     """
     series = as_array("series", series, 1, "(n_steps,)")
     window = check_int("window", window, 1)
@@ -198,7 +205,7 @@ def make_windows(series, window, horizon=1):
     pairs = np.lib.stride_tricks.sliding_window_view(series, window + horizon)  # (M, window + horizon)
     x = pairs[:, :window, None].copy()
     y = pairs[:, window:].copy()
-    return x, y
+    return Sequences(x, y)
 
 
 def _windows_2d(name, x):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._checks import check_int, check_rng
+from .batch import TokenSequences
 
 __all__ = [
     "NOUNS",
@@ -133,6 +134,10 @@ def agreement(n, m, rng, p_noun=0.25, n_nouns=4, n_fillers=8):
 
     Returns
     -------
+    TokenSequences
+        The named tuple ``(x, y, tokens)``
+        (:class:`~lstm_helpers.tasks.batch.TokenSequences`); unpack it as
+        ``x, y, tokens = agreement(...)`` or read the fields by name.
     x : ndarray of float64, shape (n, m + 2, V)
         One-hot inputs, ``V = 2 n_nouns + n_fillers + 1``:
         ``x[i, t, v] = 1`` when sequence ``i`` shows token ``v`` at step
@@ -159,6 +164,8 @@ def agreement(n, m, rng, p_noun=0.25, n_nouns=4, n_fillers=8):
     ((3, 6, 17), (3,), (3, 6))
     >>> bool(np.all(y == tokens[:, 0] // 4))  # plural nouns have ids 4 ... 7
     True
+    >>> agreement(3, 4, np.random.default_rng(0))._fields
+    ('x', 'y', 'tokens')
     """
     n = check_int("n", n, 1)
     m = check_int("m", m, 0)
@@ -176,7 +183,7 @@ def agreement(n, m, rng, p_noun=0.25, n_nouns=4, n_fillers=8):
     middle = np.where(is_noun, nouns, fillers)
     tokens = np.concatenate([subject[:, None], middle, np.full((n, 1), V - 1)], axis=1).astype(np.int64)
     x = np.eye(V)[tokens]
-    return x, y, tokens
+    return TokenSequences(x, y, tokens)
 
 
 def decode_agreement(tokens, n_nouns=4, n_fillers=8):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._checks import check_int, check_rng
+from .batch import Sequences, SymbolSequences
 
 __all__ = ["first_symbol", "COUNT_SYMBOLS", "count_since_stop"]
 
@@ -34,6 +35,9 @@ def first_symbol(n, T, rng, n_symbols=4):
 
     Returns
     -------
+    Sequences
+        The named tuple ``(x, y)`` (:class:`~lstm_helpers.tasks.batch.Sequences`);
+        unpack it as ``x, y = first_symbol(...)`` or read ``.x`` and ``.y``.
     x : ndarray of float64, shape (n, T, n_symbols)
         One-hot inputs: ``x[i, t, s] = 1`` when sequence ``i`` shows symbol
         ``s`` at step ``t + 1``, and 0 otherwise.
@@ -54,6 +58,8 @@ def first_symbol(n, T, rng, n_symbols=4):
     ((2, 5, 3), (2,))
     >>> bool(np.all(y == x[:, 0].argmax(axis=1)))
     True
+    >>> first_symbol(2, 5, np.random.default_rng(0))._fields
+    ('x', 'y')
     """
     n = check_int("n", n, 1)
     T = check_int("T", T, 1)
@@ -62,7 +68,7 @@ def first_symbol(n, T, rng, n_symbols=4):
     symbols = rng.integers(0, n_symbols, size=(n, T))
     x = np.eye(n_symbols)[symbols]
     y = symbols[:, 0].astype(np.int64)
-    return x, y
+    return Sequences(x, y)
 
 
 #: The alphabet of :func:`count_since_stop`, in the order of its one-hot columns.
@@ -92,11 +98,15 @@ def count_since_stop(n, T, rng, probs=(0.3, 0.29, 0.29, 0.12)):
 
     Returns
     -------
+    SymbolSequences
+        The named tuple ``(x, y, symbols)``
+        (:class:`~lstm_helpers.tasks.batch.SymbolSequences`); unpack it as
+        ``x, y, symbols = count_since_stop(...)`` or read the fields by name.
     x : ndarray of float64, shape (n, T, 4)
         One-hot symbols, columns in the order of :data:`COUNT_SYMBOLS`.
     y : ndarray of float64, shape (n, T)
         The count after reading step ``t``.
-    symbols : ndarray of int, shape (n, T)
+    symbols : ndarray of int64, shape (n, T)
         The symbol indices, ``x[i, t].argmax() == symbols[i, t]``.
 
     Raises
@@ -111,6 +121,8 @@ def count_since_stop(n, T, rng, probs=(0.3, 0.29, 0.29, 0.12)):
     >>> x, y, s = count_since_stop(1, 6, np.random.default_rng(0))
     >>> x.shape, y.shape, s.shape
     ((1, 6, 4), (1, 6), (1, 6))
+    >>> count_since_stop(1, 6, np.random.default_rng(0))._fields
+    ('x', 'y', 'symbols')
     """
     n = check_int("n", n, 1)
     T = check_int("T", T, 1)
@@ -126,4 +138,4 @@ def count_since_stop(n, T, rng, probs=(0.3, 0.29, 0.29, 0.12)):
     for t in range(T):
         count = np.where(symbols[:, t] == 3, 0.0, count + (symbols[:, t] == 0))
         y[:, t] = count
-    return np.eye(len(COUNT_SYMBOLS))[symbols], y, symbols
+    return SymbolSequences(np.eye(len(COUNT_SYMBOLS))[symbols], y, symbols.astype(np.int64))
