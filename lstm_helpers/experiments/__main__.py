@@ -1,0 +1,7 @@
+"""``python -m lstm_helpers.experiments``: see :mod:`lstm_helpers.experiments.runner`."""
+
+import sys
+
+from .runner import main
+
+sys.exit(main())
