@@ -401,7 +401,7 @@ def plot_ablation(results, ax=None, title=None, logy=True, models=None):
     Parameters
     ----------
     results : dict
-        As returned by :func:`run_ablation` or :func:`load_ablation`.
+        As returned by :func:`run_ablation` or ``load("ablation", name)``.
     ax : matplotlib.axes.Axes, optional
         Where to draw; a new figure of 7 x 4 inches is created if omitted.
     title : str, optional
