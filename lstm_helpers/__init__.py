@@ -23,8 +23,8 @@ Training and experiments:
 - :mod:`lstm_helpers.optim` -- gradient norm clipping written out.
 - :mod:`lstm_helpers.train` -- the one PyTorch training loop.
 - :mod:`lstm_helpers.utils` -- seeding, thread pinning, device choice, stored results.
-- :mod:`lstm_helpers.experiments` -- the long-time-lag experiments of 1997 (command and stored results).
-- :mod:`lstm_helpers.ablation` -- the variant ablation (command and stored results).
+- :mod:`lstm_helpers.experiments` -- the one experiment runner and the stored experiments on it:
+  the long-time-lag experiments of 1997 and the variant ablation (``python -m lstm_helpers.experiments``).
 
 Figures:
 

@@ -1,4 +1,4 @@
-"""The ablation command of lstm_helpers.ablation: seeds, models, stored results, command line."""
+"""The variant ablation, lstm_helpers.experiments.ablation, on the runner: seeds, models, stored results, command line."""
 
 import json
 
@@ -6,31 +6,31 @@ import numpy as np
 import pytest
 import torch
 
-from lstm_helpers import ablation
-from lstm_helpers.ablation import (
-    ABLATION_MODELS,
+from lstm_helpers.experiments import ablation
+from lstm_helpers.experiments.ablation import (
+    MODELS,
     AblationConfig,
-    load_ablation,
-    make_ablation_model,
+    make_model,
     run_ablation,
     run_ablation_model,
-    summarize_ablation,
 )
+from lstm_helpers.experiments.runner import SCHEMA_VERSION, load, main, summarize
+from lstm_helpers.utils import data_dir
 
 TINY = dict(T=6, hidden=3, n_steps=6, batch_size=4, lr=0.05, test_size=16, record_every=3)
 
 
 def test_models_are_the_nine_variants_and_the_gru():
-    assert ABLATION_MODELS == ("vanilla", "NIG", "NFG", "NOG", "NIAF", "NOAF", "NP", "CIFG", "FGR", "GRU")
-    net = make_ablation_model("CIFG", 2, 5, 1)
+    assert MODELS == ("vanilla", "NIG", "NFG", "NOG", "NIAF", "NOAF", "NP", "CIFG", "FGR", "GRU")
+    net = make_model("CIFG", 2, 5, 1)
     assert net(torch.zeros(3, 7, 2)).shape == (3, 1)
     with pytest.raises(ValueError, match="model must be one of 'vanilla'.*'GRU'; got 'LSTM'"):
-        make_ablation_model("LSTM", 2, 5, 1)
+        make_model("LSTM", 2, 5, 1)
 
 
 def test_readout_uses_the_last_valid_step():
     torch.manual_seed(0)
-    net = make_ablation_model("NP", 2, 4, 1).double()
+    net = make_model("NP", 2, 4, 1).double()
     x = torch.randn(2, 5, 2, dtype=torch.float64)
     padded = torch.cat([x, torch.randn(2, 3, 2, dtype=torch.float64)], dim=1)
     torch.testing.assert_close(net(padded, torch.tensor([5, 5])), net(x))
@@ -116,7 +116,7 @@ def _test_targets(task, seed, n):
     ("temporal_order", lambda x: order_scores(3 - order_class(x), x), lambda y: 0.0),  # 3 - k != k
 ], ids=["adding-right", "adding-mean", "adding-mirrored", "order-right", "order-always-XX", "order-reversed"])
 def test_reported_accuracy_is_the_fraction_of_the_test_set_answered_right(task, answer, expected, monkeypatch):
-    monkeypatch.setattr(ablation, "make_ablation_model", lambda *args, **kwargs: FixedAnswer(answer))
+    monkeypatch.setattr(ablation, "make_model", lambda *args, **kwargs: FixedAnswer(answer))
     config = AblationConfig(task=task, **{**TINY, "test_size": 200})
     seeds = [0, 5]
     runs = run_ablation_model(config, "NP", seeds)
@@ -135,15 +135,15 @@ def test_run_is_reproducible_and_leaves_global_state_alone():
     second = run_ablation(config, ["NP", "GRU"], seeds=[0, 1])
     assert [r["test_loss"] for r in first["runs"]] == [r["test_loss"] for r in second["runs"]]
     assert list(first["summary"]) == ["NP", "GRU"]
-    assert first["summary"]["NP"]["n"] == 2
+    assert first["summary"]["NP"]["n_runs"] == 2
     assert first["runs"][0]["parameters"] == 4 * 3 * (2 + 3 + 2) + 3 + 1
 
 
 def test_summary_statistics():
     runs = [{"model": "A", "test_loss": v, "test_accuracy": 0.5} for v in (0.3, 0.1, 0.2)]
-    s = summarize_ablation(runs)["A"]
-    assert (s["n"], s["median"], s["min"], s["max"]) == (3, 0.2, 0.1, 0.3)
-    assert s["mean"] == pytest.approx(0.2)
+    s = summarize(runs)
+    assert (s["n_runs"], s["test_loss_median"], s["test_loss_min"], s["test_loss_max"]) == (3, 0.2, 0.1, 0.3)
+    assert s["test_loss_mean"] == pytest.approx(0.2) and s["test_accuracy_mean"] == 0.5
 
 
 @pytest.mark.parametrize("kwargs, match", [
@@ -166,43 +166,45 @@ def test_bad_runs():
         run_ablation(config, ["NP"], seeds=[])
 
 
-def test_command_line_writes_json_and_load_reads_it(tmp_path, monkeypatch, capsys):
-    out = tmp_path / "book" / "data" / "ablation" / "adding_T6.json"
-    args = ["--task", "adding", "--T", "6", "--hidden", "3", "--steps", "4", "--batch-size", "4",
-            "--test-size", "8", "--record-every", "2", "--models", "NP,CIFG", "--seeds", "2", "--quiet",
-            "--out", str(out)]
-    results = ablation.main(args)
-    stored = json.loads(out.read_text())
+def test_command_line_writes_json_and_load_reads_it(tmp_path, capsys):
+    folder = tmp_path / "book" / "data" / "ablation"
+    args = ["ablation", "--task", "adding", "--T", "6", "--hidden", "3", "--steps", "4", "--batch-size", "4",
+            "--test-size", "8", "--record-every", "2", "--models", "NP,CIFG", "--seeds", "0,1", "--quiet",
+            "--out", str(folder)]
+    assert main(args) == 0
+    stored = json.loads((folder / "adding_T6.json").read_text())
     assert stored["models"] == ["NP", "CIFG"] and stored["seeds"] == [0, 1]
-    assert stored["config"]["T"] == 6 and stored["command"].endswith(str(out))
-    assert [r["test_loss"] for r in stored["runs"]] == [r["test_loss"] for r in results["runs"]]
+    assert stored["schema_version"] == SCHEMA_VERSION and stored["experiment"] == "ablation"
+    assert stored["config"]["T"] == 6 and stored["command"].endswith(str(folder))
     assert "CIFG" in capsys.readouterr().out
-    monkeypatch.setattr(ablation, "ablation_dir", lambda: out.parent)
-    assert load_ablation("adding_T6")["summary"] == stored["summary"]
-    with pytest.raises(ValueError, match="no stored ablation 'nope'.*stored: adding_T6"):
-        load_ablation("nope")
+    assert load("ablation", "adding_T6", folder=folder)["summary"] == stored["summary"]
+    with pytest.raises(ValueError, match="no stored ablation result 'nope'.*stored: adding_T6"):
+        load("ablation", "nope", folder=folder)
 
 
 def test_command_line_rejects_bad_models(capsys):
     with pytest.raises(SystemExit):
-        ablation.main(["--models", "NP,LSTM", "--steps", "1"])
-    assert "model must be one of" in capsys.readouterr().err
+        main(["ablation", "--models", "NP,LSTM", "--steps", "1"])
+    assert "--models must be one or more of vanilla" in capsys.readouterr().err
 
 
 def test_stored_results_are_complete():
-    folder = ablation.ablation_dir()
+    folder = data_dir("ablation")
     assert folder.is_dir(), f"{folder} is missing: the stored ablation results belong to the repository"
     stored = sorted(folder.glob("*.json"))
-    # chapter 8 reads adding_T50 (load_ablation("adding_T50"))
+    # chapter 8 reads adding_T50 (load("ablation", "adding_T50"))
     assert "adding_T50.json" in [p.name for p in stored], f"stored ablation results: {[p.name for p in stored]}"
     for path in stored:
-        data = json.loads(path.read_text())
-        assert set(data["models"]) == set(ABLATION_MODELS), path.name
+        data = load("ablation", path.stem)
+        assert data["schema_version"] == SCHEMA_VERSION and data["name"] == path.stem, path.name
+        assert set(data["models"]) == set(MODELS), path.name
         assert len(data["seeds"]) >= 3
         assert len(data["runs"]) == len(data["models"]) * len(data["seeds"])
         assert all(np.isfinite(r["test_loss"]) for r in data["runs"])
+        assert data["summary"] == ablation._summaries(data["runs"])
         # chapter 8 prints the wall time, the hardware and the command of the stored run
-        assert data["seconds"] > 0 and {"cpu", "cpu_count", "torch"} <= set(data["hardware"]), path.name
+        assert data["wall_seconds"] > 0 and {"cpu", "cpu_count", "torch"} <= set(data["hardware"]), path.name
+        # the command as typed when the file was stored, under the runner's earlier name
         assert data["command"].startswith("python -m lstm_helpers.ablation "), path.name
 
 

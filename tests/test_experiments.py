@@ -1,51 +1,53 @@
-"""Tests of the reproduction command lstm_helpers.experiments (the 1997 long-time-lag experiments)."""
+"""Tests of the 1997 long-time-lag experiments, lstm_helpers.experiments.long_lags, on the runner."""
 
 from __future__ import annotations
 
 import json
+import math
 import pathlib
 
 import numpy as np
 import pytest
 import torch
 
-from lstm_helpers import __version__, experiments
-from lstm_helpers.experiments import (
+from lstm_helpers import __version__
+from lstm_helpers.experiments import long_lags as experiments
+from lstm_helpers.experiments import paper, runner
+from lstm_helpers.experiments.long_lags import (
     MODELS,
-    PAPER,
     TASKS,
     default_config,
-    load_results,
     long_lags,
-    main,
     make_model,
     make_task,
-    refresh_paper,
-    results_dir,
-    results_table,
     run_long_lag,
-    seed_table,
-    summarize,
 )
+from lstm_helpers.experiments.paper import PAPER, refresh_paper, results_table, seed_table
+from lstm_helpers.experiments.runner import SCHEMA_VERSION, load, main, summarize
+from lstm_helpers.utils import data_dir
+
+
+def load_results(name):
+    return load("long_lags", name)
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 RUN_FIELDS = {"seed", "reached", "sequences_to_criterion", "sequences_seen", "wrong_test", "test_size", "seconds",
               "parameters", "curve"}
-TOP_FIELDS = {"experiment", "name", "task", "config", "criterion", "optimizer", "seeds", "models", "paper", "device",
+TOP_FIELDS = {"schema_version", "experiment", "name", "task", "config", "criterion", "optimizer", "seeds", "models", "paper", "device",
               "device_name", "hardware", "threads", "version", "wall_seconds", "command"}
 
 
 def test_quick_cli_run_writes_every_field(tmp_path, capsys):
-    out = tmp_path / "adding.json"
-    status = main(["long_lags", "--task", "adding", "--T", "20", "--model", "rnn,lstm", "lstm_bf1",
-                   "--seeds", "2", "--device", "cpu", "--quick", "--no-progress", "--out", str(out)])
+    out = tmp_path / "adding_T20.json"
+    status = main(["long_lags", "--task", "adding", "--T", "20", "--models", "rnn,lstm,lstm_bf1",
+                   "--seeds", "0,1", "--device", "cpu", "--quick", "--no-progress", "--out", str(tmp_path)])
     assert status == 0
     printed = capsys.readouterr().out
     assert "adding_T20 lstm seed 1" in printed and f"wrote {out}" in printed
     data = json.loads(out.read_text())
     assert TOP_FIELDS <= set(data)
     assert data["name"] == "adding_T20" and data["seeds"] == [0, 1]
-    assert data["version"] == __version__ and data["device"] == "cpu"
+    assert data["version"] == __version__ and data["device"] == "cpu" and data["schema_version"] == SCHEMA_VERSION
     assert data["hardware"]["torch"] == torch.__version__ and data["hardware"]["cpu_count"] >= 1
     assert list(data["models"]) == ["rnn", "lstm", "lstm_bf1"]
     for entry in data["models"].values():
@@ -65,7 +67,7 @@ def test_quick_cli_run_writes_every_field(tmp_path, capsys):
 def test_quick_runs_of_the_other_tasks(task, tmp_path):
     config = default_config(task, quick=True)
     data = long_lags(config, models=["lstm_chrono", "lstm_nofg"], seeds=[3], device="cpu",
-                     out=tmp_path / "r.json", progress=False, verbose=False)
+                     out=tmp_path / "r.json", progress=False, log=None)
     assert json.loads((tmp_path / "r.json").read_text())["models"].keys() == {"lstm_chrono", "lstm_nofg"}
     assert data["paper"] == PAPER[config.name]
 
@@ -162,11 +164,11 @@ def test_a_perfect_predictor_meets_the_criterion_after_one_window(monkeypatch):
 def test_models_run_one_at_a_time_are_merged(tmp_path):
     config = default_config("adding", T=10, quick=True)
     out = tmp_path / "m.json"
-    long_lags(config, models=["lstm"], seeds=[0], device="cpu", out=out, progress=False, verbose=False)
-    long_lags(config, models=["rnn"], seeds=[0], device="cpu", out=out, progress=False, verbose=False)
+    long_lags(config, models=["lstm"], seeds=[0], device="cpu", out=out, progress=False, log=None)
+    long_lags(config, models=["rnn"], seeds=[0], device="cpu", out=out, progress=False, log=None)
     assert list(json.loads(out.read_text())["models"]) == ["rnn", "lstm"]
     config.hidden = 5  # a different configuration replaces the file
-    long_lags(config, models=["rnn"], seeds=[0], device="cpu", out=out, progress=False, verbose=False)
+    long_lags(config, models=["rnn"], seeds=[0], device="cpu", out=out, progress=False, log=None)
     assert list(json.loads(out.read_text())["models"]) == ["rnn"]
 
 
@@ -182,8 +184,10 @@ def test_runs_repeat_exactly_under_a_seed():
     "argv, expected",
     [
         (["long_lags", "--task", "addition"], "invalid choice: 'addition' (choose from 'adding', 'reber', 'temporal_order')"),
-        (["long_lags", "--task", "adding", "--model", "gru"],
-         "--model must be one or more of rnn, lstm, lstm_bf1, lstm_chrono, lstm_nofg, or all; got gru"),
+        (["long_lags", "--task", "adding", "--models", "gru"],
+         "--models must be one or more of rnn, lstm, lstm_bf1, lstm_chrono, lstm_nofg (comma separated), or all; "
+         "got gru"),
+        (["long_lags", "--task", "adding", "--seeds", "0,x"], "--seeds must be comma-separated non-negative integers"),
         (["long_lags", "--task", "adding", "--T", "5"], "T must be an integer >= 10"),
         (["long_lags", "--task", "temporal_order", "--n-relevant", "4"], "invalid choice: 4 (choose from 2, 3)"),
         (["long_lags", "--task", "adding", "--hidden", "0"], "--hidden must be positive"),
@@ -198,8 +202,8 @@ def test_cli_errors_list_the_valid_choices(argv, expected, capsys):
 
 
 def test_model_all_means_every_model():
-    assert experiments._parse_models(["all"]) == list(MODELS)
-    assert experiments._parse_models(["lstm,rnn", "lstm"]) == ["lstm", "rnn"]
+    assert runner.parse_models("all", MODELS) == list(MODELS)
+    assert runner.parse_models("lstm,rnn,lstm", MODELS) == ["lstm", "rnn"]
 
 
 def test_bad_names_in_functions_raise_value_errors():
@@ -291,20 +295,30 @@ def test_summarize():
     runs = [{"reached": True, "sequences_to_criterion": 100, "wrong_test": 1, "seconds": 1.0},
             {"reached": False, "sequences_to_criterion": None, "wrong_test": 9, "seconds": 2.0},
             {"reached": True, "sequences_to_criterion": 300, "wrong_test": 0, "seconds": 3.0}]
-    s = summarize(runs)
+    s = summarize(runs, batch_size=10)
     assert s["success_rate"] == pytest.approx(2 / 3)
     assert (s["sequences_median"], s["sequences_min"], s["sequences_max"]) == (200, 100, 300)
+    # over every run, the unreached one counted as infinite: median of 100, 300, inf
+    assert (s["sequences_to_criterion_median"], s["updates_to_criterion_median"]) == (300, 30)
     assert s["wrong_test_median"] == 1 and s["seconds_total"] == 6.0
     with pytest.raises(ValueError, match="at least one run"):
         summarize([])
 
 
-def test_results_dir_is_in_the_repository():
-    assert results_dir() == ROOT / "book" / "data" / "long_lags"
+def test_an_unreached_majority_makes_the_median_infinite():
+    runs = [{"reached": False, "sequences_to_criterion": None, "wrong_test": 9}] * 2 + \
+           [{"reached": True, "sequences_to_criterion": 160, "wrong_test": 0}]
+    s = summarize(runs, batch_size=16)
+    assert s["sequences_to_criterion_median"] == math.inf and s["updates_to_criterion_median"] == math.inf
+    assert s["sequences_median"] == 160  # over the runs that reached it
+
+
+def test_results_live_in_the_repository():
+    assert data_dir("long_lags") == ROOT / "book" / "data" / "long_lags"
 
 
 def test_load_results_names_what_is_stored():
-    with pytest.raises(ValueError, match="no stored result 'nothing'"):
+    with pytest.raises(ValueError, match="no stored long_lags result 'nothing'"):
         load_results("nothing")
 
 
@@ -327,7 +341,7 @@ def _write_result(folder, name, models):
     """A small stored result: models maps a name to (reached, sequences_seen, wrong_test) per seed."""
     runs = {m: [{"seed": s, "reached": r, "sequences_to_criterion": n if r else None, "sequences_seen": n,
                  "wrong_test": w, "seconds": 1.0} for s, (r, n, w) in enumerate(v)] for m, v in models.items()}
-    data = {"experiment": "long_lags", "name": name, "config": {"batch_size": 16, "test_size": 2560},
+    data = {"schema_version": SCHEMA_VERSION, "experiment": "long_lags", "name": name, "config": {"batch_size": 16, "test_size": 2560},
             "seeds": list(range(len(next(iter(models.values()))))),
             "models": {m: {"runs": r, "summary": summarize(r)} for m, r in runs.items()},
             "paper": {"table": "Table 99"}}
@@ -338,7 +352,7 @@ def _write_result(folder, name, models):
 def test_seed_table_counts_updates_per_batch_and_wrong_sequences(tmp_path, monkeypatch):
     _write_result(tmp_path, "adding_T100", {"lstm": [(True, 160, 1), (False, 320, 2000), (True, 480, 0)],
                                             "rnn": [(False, 320, 2100)] * 3})
-    monkeypatch.setattr(experiments, "results_dir", lambda: tmp_path)
+    monkeypatch.setattr(paper, "load_results", lambda name: load("long_lags", name, folder=tmp_path))
     updates = seed_table("adding_T100").splitlines()
     assert updates[0].startswith("adding_T100: weight updates to criterion (batches of 16)")
     assert updates[2].split() == ["lstm", "10", "-", "30", "20"]  # 160 / 16, not met, 480 / 16; median 20
@@ -350,11 +364,10 @@ def test_seed_table_counts_updates_per_batch_and_wrong_sequences(tmp_path, monke
         seed_table("adding_T100", "seconds")
 
 
-def test_refresh_paper_rewrites_only_the_papers_entry(tmp_path, capsys):
+def test_refresh_paper_rewrites_only_the_papers_entry(tmp_path):
     data = _write_result(tmp_path, "reber", {"lstm": [(True, 160, 0)]})
     (tmp_path / "other.json").write_text('{"experiment": "ablation"}\n')
-    assert main(["refresh_paper", "--dir", str(tmp_path)]) == 0
-    assert "updated the paper's entry of 1 stored result(s): reber" in capsys.readouterr().out
+    assert refresh_paper(tmp_path) == ["reber"]
     new = json.loads((tmp_path / "reber.json").read_text())
     assert new["paper"] == PAPER["reber"] and new["models"] == data["models"]
     assert refresh_paper(tmp_path) == []  # nothing left to change
@@ -375,5 +388,6 @@ def test_stored_results_are_complete(path):
         for run in entry["runs"]:
             assert RUN_FIELDS <= set(run)
             assert run["reached"] == (run["sequences_to_criterion"] is not None)
-        assert entry["summary"] == summarize(entry["runs"])
-    assert data["paper"] == PAPER[path.stem]  # up to date (python -m lstm_helpers.experiments refresh_paper)
+        assert entry["summary"] == summarize(entry["runs"], data["config"]["batch_size"])
+    assert data["paper"] == PAPER[path.stem]  # up to date (python -m lstm_helpers.experiments migrate)
+    assert data["schema_version"] == SCHEMA_VERSION

@@ -1,11 +1,11 @@
-"""Reproduction commands whose results the book stores: the 1997 long-time-lag experiments.
+"""The 1997 long-time-lag experiments, a task definition on :mod:`~lstm_helpers.experiments.runner`.
 
-Run from the repository root::
+Run from the repository root (this stores ``book/data/long_lags/adding_T100.json``)::
 
-    python -m lstm_helpers.experiments long_lags --task adding --T 100 --model rnn,lstm,lstm_bf1 \\
-        --seeds 5 --device auto --out book/data/long_lags/adding_T100.json
+    python -m lstm_helpers.experiments long_lags --task adding --T 100 --models all \\
+        --seeds 0,1,2,3,4 --device auto
 
-Each run trains a small recurrent network (``--model``: ``rnn``, ``lstm``,
+Each run trains a small recurrent network (``--models``: ``rnn``, ``lstm``,
 ``lstm_bf1``, ``lstm_chrono``, ``lstm_nofg`` or ``all``; see
 :func:`make_model`) on freshly generated sequences of a task of Hochreiter &
 Schmidhuber (1997) with :func:`lstm_helpers.train.train`,
@@ -14,10 +14,11 @@ sequences or a budget of training sequences is spent; then it counts the wrong
 sequences of a fresh test set of 2560. The JSON it writes holds the
 configuration, the seeds, the sequences to criterion and wrong test sequences
 per seed, wall times, the hardware and the package version. The book reads it
-back with :func:`load_results`; :func:`results_table` and :func:`seed_table`
-print it beside the paper's numbers. ``python -m lstm_helpers.experiments
-refresh_paper`` rewrites the paper's numbers and table references stored in
-the files from :data:`PAPER`, leaving the runs alone.
+back with ``load("long_lags", name)`` (:func:`lstm_helpers.experiments.runner.load`);
+:func:`lstm_helpers.experiments.paper.results_table` and
+:func:`~lstm_helpers.experiments.paper.seed_table` print it beside the paper's
+numbers. ``python -m lstm_helpers.experiments migrate`` rewrites the paper's numbers and table references stored
+in the files from :data:`PAPER`, leaving the runs alone.
 
 The stopping criteria (checked after every batch, on a window of the most
 recent training sequences, each judged before the update that used it):
@@ -35,13 +36,9 @@ recent training sequences, each judged before the update that used it):
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
-import os
 import pathlib
-import platform
-import sys
 import time
 from collections import deque
 from dataclasses import asdict, dataclass, field
@@ -49,15 +46,19 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import torch
 
-from . import __version__
-from ._checks import check_choice, check_int
-from .tasks import long_lags as _tasks
-from .utils import data_dir, load_stored
+from .. import __version__
+from .._checks import check_choice, check_int
+from ..tasks import long_lags as _tasks
+from ..train import count_parameters, train
+from ..utils import get_device
+from . import runner
+from .paper import PAPER
+from .runner import hardware, last_step, seeded, store, summarize
+from .runner import threads as pinned
 
 __all__ = [
     "TASKS",
     "MODELS",
-    "PAPER",
     "LongLagConfig",
     "LongLagNet",
     "default_config",
@@ -65,36 +66,13 @@ __all__ = [
     "make_task",
     "run_long_lag",
     "long_lags",
-    "results_dir",
-    "load_results",
-    "summarize",
-    "results_table",
-    "seed_table",
-    "refresh_paper",
-    "main",
+    "upgrade",
+    "EXPERIMENT",
 ]
 
 TASKS = ("adding", "reber", "temporal_order")
 MODELS = ("rnn", "lstm", "lstm_bf1", "lstm_chrono", "lstm_nofg")
 TEST_SIZE = 2560
-
-#: The paper's results (Hochreiter & Schmidhuber, 1997): training sequences until
-#: the stopping criterion (mean over successful trials) and wrong sequences of a
-#: test set of 2560, with the table they come from: the adding problem is Table 7,
-#: the embedded Reber grammar Table 1 (the range over its LSTM configurations;
-#: it trained on a fixed set of 256 strings and reports no test count of 2560),
-#: temporal order Table 9. The paper changed its weights online, so each of its
-#: training sequences brought at least one weight update.
-PAPER = {
-    "adding_T100": {"sequences": 74_000, "wrong_test": 1, "success": "100%", "table": "Table 7"},
-    "adding_T500": {"sequences": 209_000, "wrong_test": 0, "success": "100%", "table": "Table 7"},
-    "adding_T1000": {"sequences": 853_000, "wrong_test": 1, "success": "100%", "table": "Table 7"},
-    "reber": {"sequences": 8_440, "sequences_max": 39_740, "wrong_test": None, "success": "97-100%",
-              "table": "Table 1"},
-    "temporal_order_2": {"sequences": 31_390, "wrong_test": 1, "success": "100%", "table": "Table 9"},
-    "temporal_order_3": {"sequences": 571_100, "wrong_test": 2, "success": "100%", "table": "Table 9"},
-}
-
 
 # --------------------------------------------------------------------------- configuration
 
@@ -144,6 +122,25 @@ class LongLagConfig:
     max_error: float | None = 0.01
     test_size: int = TEST_SIZE
     dtype: str = "float32"
+
+    def __post_init__(self):
+        self.validate()
+
+    def validate(self):
+        """Raise ``ValueError`` naming the valid values unless every field is valid (run at construction)."""
+        check_choice("task", self.task, TASKS)
+        check_int("T", self.T, 10)
+        check_choice("n_relevant", self.n_relevant, (2, 3))
+        for name in ("hidden", "batch_size", "budget", "rnn_budget", "window", "test_size"):
+            check_int(name, getattr(self, name), 1)
+        for name in ("lr", "clip"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+                raise ValueError(f"{name} must be a positive number, got {value!r}")
+        if self.max_error is not None and (isinstance(self.max_error, bool)
+                                           or not isinstance(self.max_error, (int, float)) or not self.max_error > 0):
+            raise ValueError(f"max_error must be a positive number or None, got {self.max_error!r}")
+        check_choice("dtype", self.dtype, ("float32", "float64"))
 
     @property
     def name(self) -> str:
@@ -231,9 +228,7 @@ class LongLagNet(torch.nn.Module):
         h, _ = self.rnn(x)
         if every_step:
             return self.readout(h)
-        if lengths is None:
-            return self.readout(h[:, -1])
-        return self.readout(h[torch.arange(h.shape[0], device=h.device), lengths - 1])
+        return self.readout(last_step(h, lengths))
 
 
 def make_model(kind, input_size, hidden_size, output_size, chrono_T=None, rng=None):
@@ -443,9 +438,9 @@ def run_long_lag(config, model="lstm", seed=0, device="cpu", threads=1, progress
     config : LongLagConfig
         Task, sizes, optimiser settings, budget and criterion
         (:func:`default_config` gives the stored ones).
-    model : {"rnn", "lstm", "lstm_bf1", "lstm_chrono"}
+    model : {"rnn", "lstm", "lstm_bf1", "lstm_chrono", "lstm_nofg"}
     seed : int
-        Seeds the weights (:func:`lstm_helpers.utils.set_seed`), the training
+        Seeds the weights (:func:`lstm_helpers.experiments.runner.seeded`), the training
         sequences and, separately, the test sequences.
     device : str
         ``"cpu"``, ``"cuda"`` or ``"auto"`` (the GPU when there is one).
@@ -474,22 +469,14 @@ def run_long_lag(config, model="lstm", seed=0, device="cpu", threads=1, progress
         If ``model`` or ``config.task`` is unknown, or a size is not a
         positive integer.
     """
-    from .train import count_parameters, train
-    from .utils import get_device, set_seed
-
     check_choice("model", model, MODELS)
-    for name in ("hidden", "batch_size", "budget", "rnn_budget", "window", "test_size"):
-        check_int(name, getattr(config, name), 1)
-    check_choice("dtype", config.dtype, ("float32", "float64"))
+    config.validate()  # again: fields may have been changed since construction
     seed = check_int("seed", seed, 0)
     dtype = getattr(torch, config.dtype)
-    old_threads = torch.get_num_threads()
-    if threads is not None:
-        torch.set_num_threads(check_int("threads", threads, 1))
-    start = time.perf_counter()
-    try:
-        task = make_task(config)
-        set_seed(seed)
+    # seeded(seed) leaves the seeded state behind, as a bare set_seed(seed) would
+    with pinned(threads), seeded(seed):
+        start = time.perf_counter()
+        task = make_task(config)  # draws nothing
         train_rng = np.random.default_rng([seed, 1])
         test_rng = np.random.default_rng([seed, 2])
         init_rng = np.random.default_rng([seed, 3])
@@ -529,9 +516,6 @@ def run_long_lag(config, model="lstm", seed=0, device="cpu", threads=1, progress
                 _, correct, _ = task.evaluate(net, batch)
                 wrong += int((~correct).sum())
         seconds = time.perf_counter() - start
-    finally:
-        if threads is not None:
-            torch.set_num_threads(old_threads)
     every = max(1, math.ceil(len(history.loss) / curve_points))
     curve = {
         "seen": [int(s) for s in history.seen[every - 1::every]],
@@ -560,67 +544,8 @@ def _block_means(values, every):
 # --------------------------------------------------------------------------- a whole experiment
 
 
-def _hardware(device):
-    info = {
-        "platform": platform.platform(),
-        "machine": platform.machine(),
-        "cpu": _cpu_name(),
-        "cpu_count": os.cpu_count(),
-        "python": platform.python_version(),
-        "torch": torch.__version__,
-        "numpy": np.__version__,
-    }
-    if device.type == "cuda":
-        info["gpu"] = torch.cuda.get_device_name(device)
-    return info
-
-
-def _cpu_name():
-    try:
-        for line in pathlib.Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def summarize(runs):
-    """Summary of the runs of one model: success rate and sequences to criterion.
-
-    Parameters
-    ----------
-    runs : list of dict
-        As returned by :func:`run_long_lag`.
-
-    Returns
-    -------
-    dict
-        ``n_runs``, ``n_reached``, ``success_rate``, ``sequences_median``,
-        ``sequences_min``, ``sequences_max`` (over the runs that reached the
-        criterion; None when none did), ``wrong_test_median``,
-        ``wrong_test_min``, ``wrong_test_max`` and ``seconds_total``.
-    """
-    if not runs:
-        raise ValueError("runs must hold at least one run (a dict from run_long_lag)")
-    reached = [r["sequences_to_criterion"] for r in runs if r["reached"]]
-    wrong = [r["wrong_test"] for r in runs]
-    return {
-        "n_runs": len(runs),
-        "n_reached": len(reached),
-        "success_rate": len(reached) / len(runs),
-        "sequences_median": float(np.median(reached)) if reached else None,
-        "sequences_min": min(reached) if reached else None,
-        "sequences_max": max(reached) if reached else None,
-        "wrong_test_median": float(np.median(wrong)),
-        "wrong_test_min": min(wrong),
-        "wrong_test_max": max(wrong),
-        "seconds_total": round(sum(r["seconds"] for r in runs), 1),
-    }
-
-
-def long_lags(config, models=("rnn", "lstm", "lstm_bf1"), seeds=(0, 1, 2), device="auto", threads=1,
-              out=None, progress=True, verbose=True, command=None):
+def long_lags(config, models=("rnn", "lstm", "lstm_bf1"), seeds=(0, 1, 2), *, device="auto", threads=1,
+              out=None, progress=True, log=print, command=None):
     """Run the experiment of ``config`` for several models and seeds; write and return the results.
 
     Parameters
@@ -632,28 +557,28 @@ def long_lags(config, models=("rnn", "lstm", "lstm_bf1"), seeds=(0, 1, 2), devic
     device : str
         ``"auto"``, ``"cpu"`` or ``"cuda"``.
     threads : int or None
-        See :func:`run_long_lag`.
+        See :func:`run_long_lag` (ignored on a GPU).
     out : str or pathlib.Path, optional
-        Where to write the JSON. When the file exists and was made with the
-        same configuration and seeds, the models of this call replace theirs
-        and the others are kept (so models can be run one at a time).
+        Where to write the JSON (:func:`lstm_helpers.experiments.runner.store`).
+        When the file exists and was made with the same configuration and
+        seeds, the models of this call replace theirs and the others are kept
+        (so models can be run one at a time).
     progress : bool
         Progress bars (written to stdout).
-    verbose : bool
-        Print one line per finished run.
+    log : callable or None
+        Called with one line per finished run (default ``print``; None: silent).
     command : str, optional
         The command line, stored for reference.
 
     Returns
     -------
     dict
-        The stored results: ``name``, ``task``, ``config``, ``seeds``,
+        The stored results: ``schema_version``, ``experiment``, ``name``,
+        ``task``, ``config``, ``criterion``, ``optimizer``, ``seeds``,
         ``models`` (per model: ``runs`` and ``summary``), ``paper``,
         ``device``, ``device_name``, ``hardware``, ``threads``, ``version``,
-        ``wall_seconds``, ``command``, ``criterion``.
+        ``wall_seconds``, ``command``.
     """
-    from .utils import get_device
-
     if not models:
         raise ValueError(f"models must name at least one of {', '.join(MODELS)}")
     for m in models:
@@ -667,16 +592,18 @@ def long_lags(config, models=("rnn", "lstm", "lstm_bf1"), seeds=(0, 1, 2), devic
         for s in seeds:
             run = run_long_lag(config, m, s, device=dev, threads=threads if dev.type == "cpu" else None,
                                progress=progress)
-            if verbose:
+            if log is not None:
                 status = (f"criterion after {run['sequences_to_criterion']} sequences" if run["reached"]
                           else f"criterion not reached in {run['sequences_seen']} sequences")
-                print(f"{config.name} {m} seed {s}: {status}; {run['wrong_test']}/{run['test_size']} wrong test "
-                      f"sequences; {run['seconds']:.1f} s", flush=True)
+                log(f"{config.name} {m} seed {s}: {status}; {run['wrong_test']}/{run['test_size']} wrong test "
+                    f"sequences; {run['seconds']:.1f} s")
             runs.append(run)
-        results[m] = {"runs": runs, "summary": summarize(runs)}
+        results[m] = {"runs": runs, "summary": summarize(runs, config.batch_size)}
     task = make_task(config)
+    record = hardware(dev)
     data = {
-        "experiment": "long_lags",
+        "schema_version": runner.SCHEMA_VERSION,
+        "experiment": EXPERIMENT,
         "name": config.name,
         "task": task.describe,
         "config": asdict(config),
@@ -687,8 +614,8 @@ def long_lags(config, models=("rnn", "lstm", "lstm_bf1"), seeds=(0, 1, 2), devic
         "models": results,
         "paper": PAPER.get(config.name),
         "device": dev.type,
-        "device_name": _hardware(dev).get("gpu", _cpu_name()),
-        "hardware": _hardware(dev),
+        "device_name": record.get("gpu", record["cpu"]),
+        "hardware": record,
         "threads": threads if dev.type == "cpu" else None,
         "version": __version__,
         "wall_seconds": round(time.perf_counter() - start, 1),
@@ -706,232 +633,44 @@ def long_lags(config, models=("rnn", "lstm", "lstm_bf1"), seeds=(0, 1, 2), devic
                 merged.update(results)
                 data["models"] = {m: merged[m] for m in MODELS if m in merged}
                 data["wall_seconds"] = round(data["wall_seconds"] + old.get("wall_seconds", 0.0), 1)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(data, indent=1) + "\n")
+        data = store(data, out)
     return data
 
 
 # --------------------------------------------------------------------------- stored results
 
 
-def results_dir():
-    """The folder of the stored long-time-lag results: ``book/data/long_lags`` of the repository.
+def upgrade(data):
+    """A stored long-lag result brought to the current schema (see :func:`lstm_helpers.experiments.runner.migrate`).
 
-    The one place that knows where the results live. It looks next to the
-    installed package first (a checkout of the repository) and then in the
-    current folder and its parents (a notebook run from ``notebooks/``).
-
-    Returns
-    -------
-    pathlib.Path
-        The folder (it may not exist yet when nothing was stored).
-    """
-    return data_dir("long_lags")
-
-
-def load_results(name):
-    """Load one stored result, e.g. ``load_results("adding_T100")``.
+    Adds ``schema_version``, recomputes each model's summary from its runs
+    (:func:`lstm_helpers.experiments.runner.summarize`: the fields it had keep
+    their values, the medians over every run are added) and brings the
+    ``paper`` entry up to date from :data:`PAPER`. The runs stay as they are.
 
     Parameters
     ----------
-    name : str
-        File stem in :func:`results_dir` (``"adding_T100"``, ``"reber"``,
-        ``"temporal_order_2"``, ...).
+    data : dict
+        As read from a file in ``book/data/long_lags``.
 
     Returns
     -------
     dict
-        As written by :func:`long_lags`.
-
-    Raises
-    ------
-    ValueError
-        If there is no such result; the message lists the stored ones.
     """
-    return load_stored("long_lags", name, "result", folder=results_dir())
-
-
-def _fmt_int(value):
-    return "-" if value is None else f"{int(round(value)):,}"
-
-
-def results_table(names, models=None):
-    """A plain-text table of stored results beside the paper's numbers.
-
-    For each experiment, one row with the paper's LSTM result (its success
-    rate and mean training sequences; for the embedded Reber grammar the
-    range of its configurations' means, under min and max) and one row per
-    stored model: seeds that met the criterion, training sequences to
-    criterion (median, min, max over those seeds), the budget, the median
-    number of wrong test sequences (out of 2560, whether or not the criterion
-    was met), the total wall time of the runs and the hardware.
-
-    Parameters
-    ----------
-    names : sequence of str
-        Stored results (see :func:`load_results`); a name that is not stored
-        gives a row "not run here".
-    models : sequence of str, optional
-        Models to show (default: all stored).
-
-    Returns
-    -------
-    str
-    """
-    header = (f"{'experiment':<17}{'model':<13}{'met':>8}{'median':>9}{'min':>9}{'max':>9}{'budget':>9}"
-              f"{'wrong':>7}{'time s':>8}  hardware")
-    lines = [header, "-" * (len(header) + 8)]
-    for name in names:
-        paper = PAPER.get(name)
-        if paper is not None:
-            if "sequences_max" in paper:
-                seq = ("-", _fmt_int(paper["sequences"]), _fmt_int(paper["sequences_max"]))
-            else:
-                seq = (_fmt_int(paper["sequences"]), "-", "-")
-            wrong = "-" if paper["wrong_test"] is None else str(paper["wrong_test"])
-            lines.append(f"{name:<17}{'paper (mean)':<13}{paper['success']:>8}{seq[0]:>9}{seq[1]:>9}{seq[2]:>9}"
-                         f"{'-':>9}{wrong:>7}{'-':>8}  1997 ({paper['table']}), online")
-        try:
-            data = load_results(name)
-        except ValueError:
-            lines.append(f"{'' if paper else name:<17}{'ours':<13}  not run here")
-            continue
-        if data["device"] == "cpu":
-            hardware = f"CPU, {data['threads']} thread" + ("s" if (data["threads"] or 0) > 1 else "")
-        else:
-            hardware = data["device_name"]
-        config = data["config"]
-        for model, entry in data["models"].items():
-            if models is not None and model not in models:
-                continue
-            s = entry["summary"]
-            budget = config["rnn_budget"] if model == "rnn" else config["budget"]
-            met = f"{s['n_reached']}/{s['n_runs']}"
-            lines.append(
-                f"{'':<17}{model:<13}{met:>8}{_fmt_int(s['sequences_median']):>9}"
-                f"{_fmt_int(s['sequences_min']):>9}{_fmt_int(s['sequences_max']):>9}{_fmt_int(budget):>9}"
-                f"{_fmt_int(s['wrong_test_median']):>7}{s['seconds_total']:>8.0f}  {hardware}"
-            )
-    return "\n".join(lines)
-
-
-def seed_table(name, quantity="updates", models=None):
-    """A plain-text table of one stored result with one row per model and one column per seed.
-
-    Parameters
-    ----------
-    name : str
-        A stored result (see :func:`load_results`).
-    quantity : {"updates", "sequences", "wrong"}
-        ``"updates"``: weight updates until the stopping criterion held, the
-        training sequences divided by the batch size (one update per batch);
-        ``"sequences"``: the training sequences themselves; ``"wrong"``: the
-        wrong sequences of the test set (counted whether or not the criterion
-        was met). A seed that did not meet the criterion shows ``-`` under
-        ``"updates"`` and ``"sequences"``.
-    models : sequence of str, optional
-        Models to show (default: all stored).
-
-    Returns
-    -------
-    str
-        A title line, a header and one row per model; the last column is the
-        median over the seeds shown in the row (for ``"updates"`` and
-        ``"sequences"``: over the seeds that met the criterion).
-
-    Raises
-    ------
-    ValueError
-        If ``quantity`` is unknown or ``name`` is not stored.
-    """
-    check_choice("quantity", quantity, ("updates", "sequences", "wrong"))
-    data = load_results(name)
+    data = dict(data)
     batch = data["config"]["batch_size"]
-    titles = {"updates": f"weight updates to criterion (batches of {batch})",
-              "sequences": "training sequences to criterion",
-              "wrong": f"wrong test sequences (of {data['config']['test_size']})"}
-    lines = [f"{name}: {titles[quantity]}, per seed" + ("; -: not met" if quantity != "wrong" else ""),
-             f"{'model':<13}" + "".join(f"{'seed ' + str(s):>9}" for s in data["seeds"]) + f"{'median':>9}"]
-    for model, entry in data["models"].items():
-        if models is not None and model not in models:
-            continue
-        values = []
-        for run in entry["runs"]:
-            if quantity == "wrong":
-                values.append(run["wrong_test"])
-            elif not run["reached"]:
-                values.append(None)
-            else:
-                seq = run["sequences_to_criterion"]
-                values.append(seq if quantity == "sequences" else seq / batch)
-        known = [v for v in values if v is not None]
-        median = float(np.median(known)) if known else None
-        lines.append(f"{model:<13}" + "".join(f"{_fmt_int(v):>9}" for v in values) + f"{_fmt_int(median):>9}")
-    return "\n".join(lines)
-
-
-def refresh_paper(folder=None):
-    """Rewrite the ``paper`` entry of every stored long-lag result from :data:`PAPER`.
-
-    The runs and everything else in the files stay as they are; only the
-    paper's numbers and table references, copied into each file when it was
-    written, are brought up to date.
-
-    Parameters
-    ----------
-    folder : str or pathlib.Path, optional
-        Folder of the stored results (default: :func:`results_dir`).
-
-    Returns
-    -------
-    list of str
-        The names of the files whose ``paper`` entry changed.
-    """
-    folder = results_dir() if folder is None else pathlib.Path(folder)
-    changed = []
-    for path in sorted(folder.glob("*.json")):
-        data = json.loads(path.read_text())
-        if data.get("experiment") != "long_lags":
-            continue
-        paper = PAPER.get(data["name"])
-        if data.get("paper") != paper:
-            data["paper"] = paper
-            path.write_text(json.dumps(data, indent=1) + "\n")
-            changed.append(path.stem)
-    return changed
+    data["models"] = {m: {**entry, "summary": summarize(entry["runs"], batch)} for m, entry in data["models"].items()}
+    data["paper"] = PAPER.get(data["name"])
+    return data
 
 
 # --------------------------------------------------------------------------- command line
 
 
-def _parse_models(values):
-    names = []
-    for value in values:
-        names += [v.strip() for v in value.split(",") if v.strip()]
-    if "all" in names:
-        return list(MODELS)
-    bad = [n for n in names if n not in MODELS]
-    if bad or not names:
-        raise ValueError(f"--model must be one or more of {', '.join(MODELS)}, or all; got {', '.join(bad) or 'none'}")
-    return list(dict.fromkeys(names))
-
-
-def _parser():
-    parser = argparse.ArgumentParser(
-        prog="python -m lstm_helpers.experiments",
-        description="Reproduction commands of the course 'LSTM, Step by Step'.",
-    )
-    sub = parser.add_subparsers(dest="experiment", required=True, metavar="experiment")
-    p = sub.add_parser("long_lags", help="the 1997 long-time-lag experiments (adding, reber, temporal_order)")
+def _add_arguments(p):
     p.add_argument("--task", required=True, choices=TASKS)
     p.add_argument("--T", type=int, default=100, help="minimal sequence length of the adding problem")
     p.add_argument("--n-relevant", type=int, default=2, choices=(2, 3), help="temporal order: 2 or 3 symbols")
-    p.add_argument("--model", nargs="+", default=["rnn,lstm,lstm_bf1"],
-                   help=f"one or more of {', '.join(MODELS)} (comma or space separated), or all")
-    p.add_argument("--seeds", type=int, default=3, help="number of seeds (0, 1, ..., seeds - 1)")
-    p.add_argument("--first-seed", type=int, default=0)
-    p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
-    p.add_argument("--threads", type=int, default=1, help="PyTorch CPU threads per run (0: leave as is)")
     p.add_argument("--hidden", type=int, help="hidden units / memory cells")
     p.add_argument("--batch-size", type=int)
     p.add_argument("--lr", type=float, help="Adam learning rate")
@@ -939,46 +678,39 @@ def _parser():
     p.add_argument("--rnn-budget", type=int, help="maximal training sequences of an RNN run")
     p.add_argument("--window", type=int, help="recent sequences checked by the stopping criterion")
     p.add_argument("--test-size", type=int, help=f"test sequences (default {TEST_SIZE})")
-    p.add_argument("--out", help="JSON file to write (default: book/data/long_lags/<name>.json)")
-    p.add_argument("--quick", action="store_true", help="a tiny run, for tests")
-    p.add_argument("--no-progress", action="store_true", help="no progress bars")
-    r = sub.add_parser("refresh_paper", help="rewrite the paper's numbers and tables in the stored long-lag results")
-    r.add_argument("--dir", help="folder of the stored results (default: book/data/long_lags)")
-    return parser
 
 
-def main(argv=None):
-    """Entry point of ``python -m lstm_helpers.experiments``; returns the exit status."""
-    parser = _parser()
-    args = parser.parse_args(argv)
-    if args.experiment == "refresh_paper":
-        changed = refresh_paper(args.dir)
-        print(f"updated the paper's entry of {len(changed)} stored result(s)" + (": " + ", ".join(changed) if changed else ""))
-        return 0
-    try:
-        models = _parse_models(args.model)
-    except ValueError as exc:
-        parser.error(str(exc))
-    if args.seeds < 1 or args.first_seed < 0:
-        parser.error("--seeds must be >= 1 and --first-seed >= 0")
-    try:
-        config = default_config(args.task, T=args.T, n_relevant=args.n_relevant, quick=args.quick)
-    except ValueError as exc:
-        parser.error(f"--T: {exc}")
+def _make_config(args):
+    from dataclasses import replace
+
+    config = default_config(args.task, T=args.T, n_relevant=args.n_relevant, quick=args.quick)
+    changes = {}
     for key in ("hidden", "batch_size", "lr", "budget", "rnn_budget", "window", "test_size"):
         value = getattr(args, key)
         if value is not None:
             if value <= 0:
-                parser.error(f"--{key.replace('_', '-')} must be positive, got {value}")
-            setattr(config, key, value)
-    out = args.out or results_dir() / f"{config.name}.json"
-    command = "python -m lstm_helpers.experiments " + " ".join(sys.argv[1:] if argv is None else list(argv))
-    data = long_lags(config, models=models, seeds=range(args.first_seed, args.first_seed + args.seeds),
-                     device=args.device, threads=args.threads or None, out=out,
-                     progress=not args.no_progress, command=command)
-    print(f"wrote {out} ({data['wall_seconds']:.1f} s)")
-    return 0
+                raise ValueError(f"--{key.replace('_', '-')} must be positive, got {value}")
+            changes[key] = value
+    return replace(config, **changes)
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+def _run(config, models, seeds, *, out, device, threads, progress, log, command):
+    return long_lags(config, models, seeds, device=device, threads=threads, out=out, progress=progress, log=log,
+                     command=command)
+
+
+def _report(data):
+    lines = [f"{'model':<13}{'met':>6}{'median sequences':>18}{'median updates':>16}  (unreached runs count as inf)"]
+    for model, entry in data["models"].items():
+        s = entry["summary"]
+        lines.append(f"{model:<13}{s['n_reached']:>3}/{s['n_runs']:<2}{s['sequences_to_criterion_median']:>18,.0f}"
+                     f"{s['updates_to_criterion_median']:>16,.0f}")
+    return "\n".join(lines)
+
+
+EXPERIMENT = "long_lags"
+
+runner.register(runner.Experiment(
+    name=EXPERIMENT, help="the 1997 long-time-lag experiments (adding, reber, temporal_order)", models=MODELS,
+    default_models=("rnn", "lstm", "lstm_bf1"), default_seeds=(0, 1, 2), add_arguments=_add_arguments,
+    make_config=_make_config, run=_run, report=_report, upgrade=upgrade))

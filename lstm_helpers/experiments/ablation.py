@@ -1,11 +1,11 @@
-"""The LSTM-variant ablation of Greff et al. (2017), in small: a reproduction command.
+"""The LSTM-variant ablation of Greff et al. (2017), in small: a task definition on
+:mod:`~lstm_helpers.experiments.runner`.
 
-Run from the repository root; this is the command that stored
-``book/data/ablation/adding_T50.json`` (it records 42 minutes of wall time, on one CPU thread)::
+Run from the repository root; this command stores ``book/data/ablation/adding_T50.json``
+(the stored run took 42 minutes of wall time, on one CPU thread)::
 
-    nice -n 10 python -m lstm_helpers.ablation --task adding --T 50 --hidden 16 --steps 1500 \\
-        --batch-size 64 --lr 0.01 --record-every 50 --seeds 0,1,2,3,4 --models all \\
-        --out book/data/ablation/adding_T50.json
+    nice -n 10 python -m lstm_helpers.experiments ablation --task adding --T 50 --hidden 16 --steps 1500 \\
+        --batch-size 64 --lr 0.01 --record-every 50 --seeds 0,1,2,3,4 --models all
 
 Every run trains one recurrent network -- one of the nine LSTM variants of
 :data:`lstm_helpers.cells.VARIANTS` or a GRU, unrolled by
@@ -30,50 +30,45 @@ Tasks (``--task``):
 The JSON it writes holds the configuration, the seeds, every run's test loss,
 test accuracy, learning curve and wall time, the wall time of the whole
 ablation (``seconds``), the hardware and the package version. The book reads
-it back with :func:`load_ablation`.
+it back with ``load("ablation", name)`` (:func:`lstm_helpers.experiments.runner.load`).
 """
 
 from __future__ import annotations
 
-import argparse
 import copy
-import json
 import math
-import os
-import pathlib
-import platform
-import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 import torch
 
-from . import __version__
-from ._checks import check_choice, check_int
-from .cells import VARIANTS, GRUCell, LSTMCell, Recurrent
-from .tasks import long_lags as _tasks
-from .train import count_parameters, train
-from .utils import data_dir, load_stored
+from .. import __version__
+from .._checks import check_choice, check_int
+from ..cells import VARIANTS, GRUCell, LSTMCell, Recurrent
+from ..tasks import long_lags as _tasks
+from ..train import count_parameters, train
+from . import runner
+from .runner import hardware, last_step, seeded, store, summarize
+from .runner import threads as pinned
 
 __all__ = [
-    "ABLATION_TASKS",
-    "ABLATION_MODELS",
+    "TASKS",
+    "MODELS",
+    "EXPERIMENT",
     "AblationConfig",
     "SequenceClassifier",
-    "make_ablation_model",
+    "make_model",
     "run_ablation_model",
     "run_ablation",
-    "summarize_ablation",
     "plot_ablation",
-    "ablation_dir",
-    "load_ablation",
-    "main",
+    "upgrade",
 ]
 
-ABLATION_TASKS = ("adding", "temporal_order")
+EXPERIMENT = "ablation"
+TASKS = ("adding", "temporal_order")
 #: The models of the ablation: the nine LSTM variants and the GRU.
-ABLATION_MODELS = VARIANTS + ("GRU",)
+MODELS = VARIANTS + ("GRU",)
 
 
 @dataclass
@@ -121,7 +116,7 @@ class AblationConfig:
     forget_bias: float = 0.0
 
     def __post_init__(self):
-        check_choice("task", self.task, ABLATION_TASKS)
+        check_choice("task", self.task, TASKS)
         check_choice("dtype", self.dtype, ("float32", "float64"))
         for name in ("T", "hidden", "n_steps", "batch_size", "test_size", "record_every", "threads"):
             check_int(name, getattr(self, name), 2 if name == "T" else 1)
@@ -168,24 +163,25 @@ class SequenceClassifier(torch.nn.Module):
 
     def forward(self, x, lengths=None):
         h, _ = self.rnn(x)  # (N, T, H)
-        if lengths is None:
-            last = h[:, -1]
-        else:
-            last = h[torch.arange(h.shape[0], device=h.device), lengths - 1]
-        return self.readout(last)
+        return self.readout(last_step(h, lengths))
 
 
-def make_ablation_model(name, input_size, hidden_size, output_size, forget_bias=0.0):
-    """One model of the ablation: ``name`` is an LSTM variant of :data:`ABLATION_MODELS` or ``"GRU"``.
+def make_model(name, input_size, hidden_size, output_size, forget_bias=0.0):
+    """One model of the ablation: ``name`` is an LSTM variant of :data:`MODELS` or ``"GRU"``.
 
     ``forget_bias`` is passed to :class:`~lstm_helpers.cells.LSTMCell`.
+    The model maps ``x (N, T, input_size)`` and ``lengths (N,)`` to ``(N, output_size)``.
+
+    Returns
+    -------
+    SequenceClassifier
 
     Raises
     ------
     ValueError
-        If ``name`` is not one of :data:`ABLATION_MODELS` (the message lists them).
+        If ``name`` is not one of :data:`MODELS` (the message lists them).
     """
-    check_choice("model", name, ABLATION_MODELS)
+    check_choice("model", name, MODELS)
     if name == "GRU":
         cell = GRUCell(input_size, hidden_size)
     else:
@@ -266,7 +262,7 @@ def run_ablation_model(config, model, seeds):
     ----------
     config : AblationConfig
     model : str
-        One of :data:`ABLATION_MODELS`.
+        One of :data:`MODELS`.
     seeds : sequence of int
         Seed ``s`` sets the training batches, the test set (seed ``s + 10000``)
         and the initial weights of its copy of the model, exactly as if it
@@ -284,7 +280,7 @@ def run_ablation_model(config, model, seeds):
         (training loss averaged over ``record_every`` steps), ``seconds``
         (wall time of the whole group, divided by the number of seeds).
     """
-    check_choice("model", model, ABLATION_MODELS)
+    check_choice("model", model, MODELS)
     seeds = [check_int("seed", s, 0) for s in seeds]
     if not seeds:
         raise ValueError("seeds must not be empty")
@@ -303,18 +299,15 @@ def run_ablation_model(config, model, seeds):
         per_step.append(losses.detach().numpy().copy())
         return losses.sum()  # the seeds' parameters are separate: each gets its own gradient
 
-    threads = torch.get_num_threads()
-    torch.set_num_threads(config.threads)
-    try:
+    with pinned(config.threads):
         models = []
         default_dtype = torch.get_default_dtype()
         for s in seeds:
-            with torch.random.fork_rng(devices=[]):
-                torch.manual_seed(s)
+            with seeded(s, isolated=True):  # the caller's random states come back afterwards
                 # initial weights drawn in float32 whatever the caller's default dtype, then cast
                 torch.set_default_dtype(torch.float32)
                 try:
-                    net_s = make_ablation_model(model, in_size, config.hidden, out_size,
+                    net_s = make_model(model, in_size, config.hidden, out_size,
                                                 forget_bias=config.forget_bias)
                 finally:
                     torch.set_default_dtype(default_dtype)
@@ -327,8 +320,6 @@ def run_ablation_model(config, model, seeds):
                         record_every=config.record_every)
         with torch.no_grad():
             out = net(test[0], test[2])
-    finally:
-        torch.set_num_threads(threads)
     losses = np.array(per_step)  # (n_steps, S)
     every = config.record_every
     steps = list(range(every, config.n_steps + 1, every))
@@ -343,44 +334,49 @@ def run_ablation_model(config, model, seeds):
     return runs
 
 
-def run_ablation(config, models=ABLATION_MODELS, seeds=(0, 1, 2), log=None, on_model=None):
+def run_ablation(config, models=MODELS, seeds=(0, 1, 2), log=None, out=None, command=None):
     """Run every model on every seed.
 
     Parameters
     ----------
     config : AblationConfig
     models : sequence of str
-        Subset of :data:`ABLATION_MODELS`.
+        Subset of :data:`MODELS`.
     seeds : sequence of int
     log : callable, optional
         Called with one line of text after every model (e.g. ``print``).
-    on_model : callable, optional
-        Called after every model with the results so far (the dict described
-        below, holding the models finished); the command line uses it to
-        rewrite its JSON file, so that an interrupted run keeps its work.
+    out : str or pathlib.Path, optional
+        JSON file rewritten after every model with the results so far
+        (:func:`lstm_helpers.experiments.runner.store`), so that an
+        interrupted run keeps its work.
+    command : str, optional
+        The command line, stored for reference.
 
     Returns
     -------
     dict
-        ``config`` (as a dict), ``baseline``, ``models``, ``seeds``,
-        ``runs`` (one dict per model and seed, see :func:`run_ablation_model`),
-        ``summary`` (:func:`summarize_ablation`), ``seconds``, ``hardware``,
-        ``version``.
+        ``schema_version``, ``experiment``, ``name``, ``config`` (as a dict),
+        ``baseline``, ``models``, ``seeds``, ``runs`` (one dict per model and
+        seed, see :func:`run_ablation_model`), ``summary`` (per model,
+        :func:`lstm_helpers.experiments.runner.summarize`), ``wall_seconds``,
+        ``hardware``, ``version``, ``command``.
     """
     models = list(models)
     for m in models:
-        check_choice("model", m, ABLATION_MODELS)
+        check_choice("model", m, MODELS)
     seeds = [check_int("seed", s, 0) for s in seeds]
     if not models or not seeds:
         raise ValueError("models and seeds must not be empty")
     runs = []
     start = time.perf_counter()
+    record = hardware()
 
     def results(done):
         return {
+            "schema_version": runner.SCHEMA_VERSION, "experiment": EXPERIMENT, "name": config.name,
             "config": asdict(config), "baseline": config.baseline, "models": done, "seeds": seeds,
-            "runs": list(runs), "summary": summarize_ablation(runs), "seconds": time.perf_counter() - start,
-            "hardware": _hardware(), "version": __version__,
+            "runs": list(runs), "summary": _summaries(runs), "wall_seconds": time.perf_counter() - start,
+            "hardware": record, "version": __version__, "command": command,
         }
 
     for k, m in enumerate(models):
@@ -389,31 +385,14 @@ def run_ablation(config, models=ABLATION_MODELS, seeds=(0, 1, 2), log=None, on_m
         if log is not None:
             losses = ", ".join(f"{r['test_loss']:.4f}" for r in group)
             log(f"{m:8s} test losses {losses} ({sum(r['seconds'] for r in group):.1f} s)")
-        if on_model is not None:
-            on_model(results(models[:k + 1]))
+        if out is not None:
+            store(results(models[:k + 1]), out)
     return results(models)
 
 
-def summarize_ablation(runs):
-    """Per model: ``n``, ``median``, ``mean``, ``min``, ``max`` test loss and mean test accuracy.
-
-    Parameters
-    ----------
-    runs : list of dict
-        As returned by :func:`run_ablation_model` (or stored under ``"runs"``).
-
-    Returns
-    -------
-    dict of str -> dict
-        Keyed by model, in the order the models first appear.
-    """
-    summary = {}
-    for m in dict.fromkeys(r["model"] for r in runs):
-        losses = np.array([r["test_loss"] for r in runs if r["model"] == m])
-        accs = np.array([r["test_accuracy"] for r in runs if r["model"] == m])
-        summary[m] = {"n": int(losses.size), "median": float(np.median(losses)), "mean": float(losses.mean()),
-                      "min": float(losses.min()), "max": float(losses.max()), "accuracy": float(accs.mean())}
-    return summary
+def _summaries(runs):
+    """Per model, in the order the models first appear: :func:`lstm_helpers.experiments.runner.summarize`."""
+    return {m: summarize([r for r in runs if r["model"] == m]) for m in dict.fromkeys(r["model"] for r in runs)}
 
 
 def plot_ablation(results, ax=None, title=None, logy=True, models=None):
@@ -422,7 +401,7 @@ def plot_ablation(results, ax=None, title=None, logy=True, models=None):
     Parameters
     ----------
     results : dict
-        As returned by :func:`run_ablation` or :func:`load_ablation`.
+        As returned by :func:`run_ablation` or ``load("ablation", name)``.
     ax : matplotlib.axes.Axes, optional
         Where to draw; a new figure of 7 x 4 inches is created if omitted.
     title : str, optional
@@ -475,50 +454,40 @@ def plot_ablation(results, ax=None, title=None, logy=True, models=None):
     return ax
 
 
-def _hardware():
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in pathlib.Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {"platform": platform.platform(), "cpu": cpu, "cpu_count": os.cpu_count(),
-            "python": platform.python_version(), "torch": torch.__version__, "numpy": np.__version__}
+def upgrade(data):
+    """A stored ablation brought to the current schema (see :func:`lstm_helpers.experiments.runner.migrate`).
 
+    Adds ``schema_version``, ``experiment`` and ``name`` (from the
+    configuration), renames ``seconds`` (the wall time of the whole ablation)
+    to ``wall_seconds`` as in every experiment, and recomputes the per-model
+    summaries with :func:`lstm_helpers.experiments.runner.summarize` (the same
+    statistics of the same runs under the runner's field names). The runs
+    stay as they are.
 
-def ablation_dir():
-    """The folder of the stored ablation results: ``book/data/ablation`` of the repository.
-
-    Looks next to the installed package first (a checkout of the repository),
-    then in the current folder and its parents (a notebook run from
-    ``notebooks/``). The folder may not exist yet.
-    """
-    return data_dir("ablation")
-
-
-def load_ablation(name):
-    """Load one stored ablation, e.g. ``load_ablation("adding_T50")``.
+    Parameters
+    ----------
+    data : dict
+        As read from a file in ``book/data/ablation``.
 
     Returns
     -------
     dict
-        As written by :func:`run_ablation`.
-
-    Raises
-    ------
-    ValueError
-        If there is no such result; the message lists the stored ones.
     """
-    return load_stored("ablation", name, "ablation", folder=ablation_dir())
+    data = dict(data)
+    name = AblationConfig(**data["config"]).name
+    if "seconds" in data:
+        data["wall_seconds"] = data.pop("seconds")
+    data["summary"] = _summaries(data["runs"])
+    head = {"experiment": EXPERIMENT, "name": name}
+    return {**head, **{k: v for k, v in data.items() if k not in head}}
 
 
-def _parser():
+# --------------------------------------------------------------------------- command line
+
+
+def _add_arguments(p):
     defaults = AblationConfig()
-    p = argparse.ArgumentParser(prog="python -m lstm_helpers.ablation",
-                                description="Train the LSTM variants and a GRU on one task; store the test losses.")
-    p.add_argument("--task", default=defaults.task, choices=ABLATION_TASKS)
+    p.add_argument("--task", default=defaults.task, choices=TASKS)
     p.add_argument("--T", type=int, default=defaults.T, help="length of the adding problem")
     p.add_argument("--hidden", type=int, default=defaults.hidden)
     p.add_argument("--steps", type=int, default=defaults.n_steps, help="Adam steps per run")
@@ -528,51 +497,36 @@ def _parser():
     p.add_argument("--test-size", type=int, default=defaults.test_size)
     p.add_argument("--record-every", type=int, default=defaults.record_every)
     p.add_argument("--dtype", default=defaults.dtype, choices=("float32", "float64"))
-    p.add_argument("--threads", type=int, default=defaults.threads)
     p.add_argument("--forget-bias", type=float, default=defaults.forget_bias)
-    p.add_argument("--models", default="all", help="comma-separated subset of " + ", ".join(ABLATION_MODELS)
-                   + ", or 'all'")
-    p.add_argument("--seeds", default="0,1,2", help="comma-separated seeds, or a count N for seeds 0..N-1")
-    p.add_argument("--out", default=None, help="JSON file to write (default: print the summary only)")
-    p.add_argument("--quiet", action="store_true", help="no line per run")
-    return p
 
 
-def main(argv=None):
-    """The command line; returns the results dict."""
-    args = _parser().parse_args(argv)
-    seeds = [s.strip() for s in args.seeds.split(",") if s.strip()]
-    try:
-        seeds = list(range(int(seeds[0]))) if len(seeds) == 1 else [int(s) for s in seeds]
-        models = list(ABLATION_MODELS) if args.models.strip() == "all" else \
-            [m.strip() for m in args.models.split(",") if m.strip()]
-        config = AblationConfig(task=args.task, T=args.T, hidden=args.hidden, n_steps=args.steps,
-                                batch_size=args.batch_size, lr=args.lr, clip=args.clip, test_size=args.test_size,
-                                record_every=args.record_every, dtype=args.dtype, threads=args.threads,
-                                forget_bias=args.forget_bias)
-        log = None if args.quiet else (lambda line: print(line, flush=True))
-        command = "python -m lstm_helpers.ablation " + " ".join(sys.argv[1:] if argv is None else argv)
-        out = pathlib.Path(args.out) if args.out else None
-
-        def store(partial):
-            partial["command"] = command
-            if out is not None:
-                out.parent.mkdir(parents=True, exist_ok=True)
-                out.write_text(json.dumps(partial, indent=1) + "\n")
-
-        results = run_ablation(config, models, seeds, log=log, on_model=store)
-        results["command"] = command
-    except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        raise SystemExit(2) from exc
-    print(f"{'model':8s} {'runs':>4s} {'median':>8s} {'min':>8s} {'max':>8s} {'accuracy':>8s}   "
-          f"(test loss; baseline {config.baseline:.4f})")
-    for m, s in results["summary"].items():
-        print(f"{m:8s} {s['n']:4d} {s['median']:8.4f} {s['min']:8.4f} {s['max']:8.4f} {s['accuracy']:8.3f}")
-    if out is not None:
-        print(f"wrote {out}")
-    return results
+def _make_config(args):
+    config = AblationConfig(task=args.task, T=args.T, hidden=args.hidden, n_steps=args.steps,
+                            batch_size=args.batch_size, lr=args.lr, clip=args.clip, test_size=args.test_size,
+                            record_every=args.record_every, dtype=args.dtype, threads=args.threads or 1,
+                            forget_bias=args.forget_bias)
+    if args.quick:
+        config = replace(config, T=min(config.T, 6), hidden=3, n_steps=6, batch_size=4, test_size=16,
+                         record_every=3)
+    return config
 
 
-if __name__ == "__main__":
-    main()
+def _run(config, models, seeds, *, out, device, threads, progress, log, command):
+    if torch.device(device if device != "auto" else "cpu").type != "cpu":
+        raise ValueError(f"the ablation runs on the CPU only; got --device {device}")
+    return run_ablation(config, models, seeds, log=log, out=out, command=command)
+
+
+def _report(data):
+    lines = [f"{'model':8s} {'runs':>4s} {'median':>8s} {'min':>8s} {'max':>8s} {'accuracy':>8s}   "
+             f"(test loss; baseline {data['baseline']:.4f})"]
+    for m, s in data["summary"].items():
+        lines.append(f"{m:8s} {s['n_runs']:4d} {s['test_loss_median']:8.4f} {s['test_loss_min']:8.4f} "
+                     f"{s['test_loss_max']:8.4f} {s['test_accuracy_mean']:8.3f}")
+    return "\n".join(lines)
+
+
+runner.register(runner.Experiment(
+    name=EXPERIMENT, help="the LSTM-variant ablation (nine variants and a GRU on one task)", models=MODELS,
+    default_models=MODELS, default_seeds=(0, 1, 2), add_arguments=_add_arguments, make_config=_make_config,
+    run=_run, report=_report, upgrade=upgrade))

@@ -1,0 +1,17 @@
+"""The stored experiments of the book, on one runner.
+
+- :mod:`lstm_helpers.experiments.runner` -- what every experiment shares: configuration checks,
+  seeding, threads, the hardware record, storage in ``book/data/<experiment>/`` with a schema
+  version, summaries, the command line (and how to add an experiment).
+- :mod:`lstm_helpers.experiments.long_lags` -- the 1997 long-time-lag experiments (chapter 7).
+- :mod:`lstm_helpers.experiments.paper` -- the 1997 paper's numbers and tables of the stored
+  long-lag results beside them.
+- :mod:`lstm_helpers.experiments.ablation` -- the LSTM-variant ablation (chapter 8).
+
+Run ``python -m lstm_helpers.experiments --help``.
+"""
+
+from . import ablation, long_lags, paper, runner  # noqa: F401 -- importing registers the experiments
+from .runner import load, main
+
+__all__ = ["load", "main"]

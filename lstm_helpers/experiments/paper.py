@@ -1,0 +1,194 @@
+"""The 1997 paper's numbers, and the stored long-time-lag results beside them.
+
+:data:`PAPER` holds the results of Hochreiter & Schmidhuber (1997);
+:func:`results_table` and :func:`seed_table` print the stored results of
+:mod:`lstm_helpers.experiments.long_lags` (read with
+:func:`lstm_helpers.experiments.runner.load` from ``book/data/long_lags/``)
+beside them; :func:`refresh_paper` rewrites the copy of :data:`PAPER` stored in
+each file.
+"""
+
+from __future__ import annotations
+
+import json
+import pathlib
+
+import numpy as np
+
+from .._checks import check_choice
+from ..utils import data_dir
+from .runner import load
+
+__all__ = ["PAPER", "results_table", "seed_table", "refresh_paper"]
+
+#: The paper's results (Hochreiter & Schmidhuber, 1997): training sequences until
+#: the stopping criterion (mean over successful trials) and wrong sequences of a
+#: test set of 2560, with the table they come from: the adding problem is Table 7,
+#: the embedded Reber grammar Table 1 (the range over its LSTM configurations;
+#: it trained on a fixed set of 256 strings and reports no test count of 2560),
+#: temporal order Table 9. The paper changed its weights online, so each of its
+#: training sequences brought at least one weight update.
+PAPER = {
+    "adding_T100": {"sequences": 74_000, "wrong_test": 1, "success": "100%", "table": "Table 7"},
+    "adding_T500": {"sequences": 209_000, "wrong_test": 0, "success": "100%", "table": "Table 7"},
+    "adding_T1000": {"sequences": 853_000, "wrong_test": 1, "success": "100%", "table": "Table 7"},
+    "reber": {"sequences": 8_440, "sequences_max": 39_740, "wrong_test": None, "success": "97-100%",
+              "table": "Table 1"},
+    "temporal_order_2": {"sequences": 31_390, "wrong_test": 1, "success": "100%", "table": "Table 9"},
+    "temporal_order_3": {"sequences": 571_100, "wrong_test": 2, "success": "100%", "table": "Table 9"},
+}
+
+
+def load_results(name):
+    """The stored long-lag result ``name`` (``load("long_lags", name)``); ValueError if it is not stored."""
+    return load("long_lags", name)
+
+
+def _fmt_int(value):
+    return "-" if value is None else f"{int(round(value)):,}"
+
+
+def results_table(names, models=None):
+    """A plain-text table of stored results beside the paper's numbers.
+
+    For each experiment, one row with the paper's LSTM result (its success
+    rate and mean training sequences; for the embedded Reber grammar the
+    range of its configurations' means, under min and max) and one row per
+    stored model: seeds that met the criterion, training sequences to
+    criterion (median, min, max over those seeds), the budget, the median
+    number of wrong test sequences (out of 2560, whether or not the criterion
+    was met), the total wall time of the runs and the hardware.
+
+    Parameters
+    ----------
+    names : sequence of str
+        Stored results (see :func:`lstm_helpers.experiments.runner.load`); a name that is not stored
+        gives a row "not run here".
+    models : sequence of str, optional
+        Models to show (default: all stored).
+
+    Returns
+    -------
+    str
+    """
+    header = (f"{'experiment':<17}{'model':<13}{'met':>8}{'median':>9}{'min':>9}{'max':>9}{'budget':>9}"
+              f"{'wrong':>7}{'time s':>8}  hardware")
+    lines = [header, "-" * (len(header) + 8)]
+    for name in names:
+        paper = PAPER.get(name)
+        if paper is not None:
+            if "sequences_max" in paper:
+                seq = ("-", _fmt_int(paper["sequences"]), _fmt_int(paper["sequences_max"]))
+            else:
+                seq = (_fmt_int(paper["sequences"]), "-", "-")
+            wrong = "-" if paper["wrong_test"] is None else str(paper["wrong_test"])
+            lines.append(f"{name:<17}{'paper (mean)':<13}{paper['success']:>8}{seq[0]:>9}{seq[1]:>9}{seq[2]:>9}"
+                         f"{'-':>9}{wrong:>7}{'-':>8}  1997 ({paper['table']}), online")
+        try:
+            data = load_results(name)
+        except ValueError:
+            lines.append(f"{'' if paper else name:<17}{'ours':<13}  not run here")
+            continue
+        if data["device"] == "cpu":
+            hardware = f"CPU, {data['threads']} thread" + ("s" if (data["threads"] or 0) > 1 else "")
+        else:
+            hardware = data["device_name"]
+        config = data["config"]
+        for model, entry in data["models"].items():
+            if models is not None and model not in models:
+                continue
+            s = entry["summary"]
+            budget = config["rnn_budget"] if model == "rnn" else config["budget"]
+            met = f"{s['n_reached']}/{s['n_runs']}"
+            lines.append(
+                f"{'':<17}{model:<13}{met:>8}{_fmt_int(s['sequences_median']):>9}"
+                f"{_fmt_int(s['sequences_min']):>9}{_fmt_int(s['sequences_max']):>9}{_fmt_int(budget):>9}"
+                f"{_fmt_int(s['wrong_test_median']):>7}{s['seconds_total']:>8.0f}  {hardware}"
+            )
+    return "\n".join(lines)
+
+
+def seed_table(name, quantity="updates", models=None):
+    """A plain-text table of one stored result with one row per model and one column per seed.
+
+    Parameters
+    ----------
+    name : str
+        A stored result (see :func:`lstm_helpers.experiments.runner.load`).
+    quantity : {"updates", "sequences", "wrong"}
+        ``"updates"``: weight updates until the stopping criterion held, the
+        training sequences divided by the batch size (one update per batch);
+        ``"sequences"``: the training sequences themselves; ``"wrong"``: the
+        wrong sequences of the test set (counted whether or not the criterion
+        was met). A seed that did not meet the criterion shows ``-`` under
+        ``"updates"`` and ``"sequences"``.
+    models : sequence of str, optional
+        Models to show (default: all stored).
+
+    Returns
+    -------
+    str
+        A title line, a header and one row per model; the last column is the
+        median over the seeds shown in the row (for ``"updates"`` and
+        ``"sequences"``: over the seeds that met the criterion).
+
+    Raises
+    ------
+    ValueError
+        If ``quantity`` is unknown or ``name`` is not stored.
+    """
+    check_choice("quantity", quantity, ("updates", "sequences", "wrong"))
+    data = load_results(name)
+    batch = data["config"]["batch_size"]
+    titles = {"updates": f"weight updates to criterion (batches of {batch})",
+              "sequences": "training sequences to criterion",
+              "wrong": f"wrong test sequences (of {data['config']['test_size']})"}
+    lines = [f"{name}: {titles[quantity]}, per seed" + ("; -: not met" if quantity != "wrong" else ""),
+             f"{'model':<13}" + "".join(f"{'seed ' + str(s):>9}" for s in data["seeds"]) + f"{'median':>9}"]
+    for model, entry in data["models"].items():
+        if models is not None and model not in models:
+            continue
+        values = []
+        for run in entry["runs"]:
+            if quantity == "wrong":
+                values.append(run["wrong_test"])
+            elif not run["reached"]:
+                values.append(None)
+            else:
+                seq = run["sequences_to_criterion"]
+                values.append(seq if quantity == "sequences" else seq / batch)
+        known = [v for v in values if v is not None]
+        median = float(np.median(known)) if known else None
+        lines.append(f"{model:<13}" + "".join(f"{_fmt_int(v):>9}" for v in values) + f"{_fmt_int(median):>9}")
+    return "\n".join(lines)
+
+
+def refresh_paper(folder=None):
+    """Rewrite the ``paper`` entry of every stored long-lag result from :data:`PAPER`.
+
+    The runs and everything else in the files stay as they are; only the
+    paper's numbers and table references, copied into each file when it was
+    written, are brought up to date (``migrate`` does this too).
+
+    Parameters
+    ----------
+    folder : str or pathlib.Path, optional
+        Folder of the stored results (default: ``book/data/long_lags``).
+
+    Returns
+    -------
+    list of str
+        The names of the files whose ``paper`` entry changed.
+    """
+    folder = data_dir("long_lags") if folder is None else pathlib.Path(folder)
+    changed = []
+    for path in sorted(folder.glob("*.json")):
+        data = json.loads(path.read_text())
+        if data.get("experiment") != "long_lags":
+            continue
+        paper = PAPER.get(data["name"])
+        if data.get("paper") != paper:
+            data["paper"] = paper
+            path.write_text(json.dumps(data, indent=1) + "\n")
+            changed.append(path.stem)
+    return changed
