@@ -15,6 +15,8 @@ Cells and tasks in PyTorch:
 
 - :mod:`lstm_helpers.cells` -- cells written out gate by gate: LSTM and its variants, GRU,
   Tree-LSTMs; :class:`~lstm_helpers.cells.Recurrent` unrolls any of them over time.
+- :mod:`lstm_helpers.trees` -- trees as data, without PyTorch: the ``Tree`` type, ``binarize``,
+  ``draw_tree``.
 - :mod:`lstm_helpers.tasks` -- seeded data generators (agreement, long-time-lag tasks,
   ListOps, time series, symbol tasks).
 

@@ -128,18 +128,19 @@ def rnn_backprop_norms(x, h0, Wx, Wh, b, dh_T=None, rng=None):
         :math:`\ell = 0 \dots T`.
     """
     h, cache = rnn_forward(x, h0, Wx, Wh, b)
+    steps = cache["steps"]
     N, T, H = h.shape
     dh = _unit_upstream(rng, N, H) if dh_T is None else as_array("dh_T", dh_T, 2, "(N, H)")
     expect_shape("dh_T", dh, (N, H), "(N, H)")
     norms = np.empty(T + 1)
     norms[0] = np.linalg.norm(dh, axis=1).mean()
     for lag in range(1, T + 1):
-        _, dh, *_ = rnn_step_backward(dh, cache[T - lag])
+        _, dh, *_ = rnn_step_backward(dh, steps[T - lag])
         norms[lag] = np.linalg.norm(dh, axis=1).mean()
     return {"h": norms}
 
 
-def lstm_backprop_norms(x, h0, Wx, Wh, b, c0=None, dh_T=None, rng=None):
+def lstm_backprop_norms(x, h0, c0, Wx, Wh, b, dh_T=None, rng=None):
     r"""Norms of :math:`\partial L / \partial h_{T-\ell}` and :math:`\partial L / \partial c_{T-\ell}`.
 
     Same loss as :func:`rnn_backprop_norms` (on :math:`h_T` only), carried back
@@ -149,8 +150,9 @@ def lstm_backprop_norms(x, h0, Wx, Wh, b, c0=None, dh_T=None, rng=None):
     ----------
     x : ndarray, shape (N, T, D)
     h0 : ndarray, shape (N, H)
+    c0 : ndarray, shape (N, H), or None
+        Initial cell state; ``None`` means zeros (as in :func:`lstm_helpers.numpy_lstm.lstm_forward`).
     Wx, Wh, b : ndarrays, shapes (D, 4H), (H, 4H), (4H,), gates i, f, g, o
-    c0 : ndarray, shape (N, H), optional
     dh_T : ndarray, shape (N, H), optional
     rng : numpy.random.Generator, optional
 
@@ -161,7 +163,7 @@ def lstm_backprop_norms(x, h0, Wx, Wh, b, c0=None, dh_T=None, rng=None):
         gradient norms at lags ``0 ... T``. ``"c"`` is the total gradient of
         :math:`c_k`: through :math:`c_{k+1}` and through :math:`h_k`.
     """
-    h, cache = lstm_forward(x, h0, Wx, Wh, b, c0=c0)
+    h, cache = lstm_forward(x, h0, c0, Wx, Wh, b)
     N, T, H = h.shape
     steps = cache["steps"]
     dh = _unit_upstream(rng, N, H) if dh_T is None else as_array("dh_T", dh_T, 2, "(N, H)")
@@ -246,6 +248,7 @@ def rnn_backprop_log10_norms(x, h0, Wx, Wh, b, dh_T=None, rng=None):
         If a shape disagrees with the others.
     """
     h, cache = rnn_forward(x, h0, Wx, Wh, b)
+    steps = cache["steps"]
     N, T, H = h.shape
     dh = _unit_upstream(rng, N, H) if dh_T is None else as_array("dh_T", dh_T, 2, "(N, H)")
     expect_shape("dh_T", dh, (N, H), "(N, H)")
@@ -254,7 +257,7 @@ def rnn_backprop_log10_norms(x, h0, Wx, Wh, b, dh_T=None, rng=None):
     (dh,) = _rescale(scale_exp, dh)
     out[0] = _log10_batch_mean_norm(dh, scale_exp)
     for lag in range(1, T + 1):
-        _, dh, *_ = rnn_step_backward(dh, cache[T - lag])
+        _, dh, *_ = rnn_step_backward(dh, steps[T - lag])
         (dh,) = _rescale(scale_exp, dh)
         out[lag] = _log10_batch_mean_norm(dh, scale_exp)
     return {"h": out}
@@ -264,7 +267,7 @@ def rnn_backprop_log10_norms(x, h0, Wx, Wh, b, dh_T=None, rng=None):
 LSTM_PATHS = ("all", "cell", "hidden")
 
 
-def lstm_backprop_log10_norms(x, h0, Wx, Wh, b, c0=None, dh_T=None, rng=None, path="all"):
+def lstm_backprop_log10_norms(x, h0, c0, Wx, Wh, b, dh_T=None, rng=None, path="all"):
     r"""``log10`` of the LSTM gradient norms, free of underflow, along all paths or one.
 
     The loss is the one of :func:`lstm_backprop_norms` (on :math:`h_T` only).
@@ -274,8 +277,9 @@ def lstm_backprop_log10_norms(x, h0, Wx, Wh, b, c0=None, dh_T=None, rng=None, pa
     ----------
     x : ndarray, shape (N, T, D)
     h0 : ndarray, shape (N, H)
+    c0 : ndarray, shape (N, H), or None
+        Initial cell state; ``None`` means zeros (as in :func:`lstm_helpers.numpy_lstm.lstm_forward`).
     Wx, Wh, b : ndarrays, shapes (D, 4H), (H, 4H), (4H,), gates i, f, g, o
-    c0 : ndarray, shape (N, H), optional
     dh_T : ndarray, shape (N, H), optional
     rng : numpy.random.Generator, optional
     path : {"all", "cell", "hidden"}
@@ -307,7 +311,7 @@ def lstm_backprop_log10_norms(x, h0, Wx, Wh, b, c0=None, dh_T=None, rng=None, pa
         ``"all"``, ``"cell"``, ``"hidden"``.
     """
     check_choice("path", path, LSTM_PATHS)
-    h, cache = lstm_forward(x, h0, Wx, Wh, b, c0=c0)
+    h, cache = lstm_forward(x, h0, c0, Wx, Wh, b)
     N, T, H = h.shape
     steps = cache["steps"]
     dh = _unit_upstream(rng, N, H) if dh_T is None else as_array("dh_T", dh_T, 2, "(N, H)")

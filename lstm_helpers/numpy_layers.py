@@ -15,6 +15,19 @@ they use row vectors and put the batch first:
 Each loss returns ``(loss, dlogits)`` (or ``(loss, dpred)``): the scalar loss
 and its gradient with respect to the network's output, ready to be passed on to
 :func:`affine_backward`.
+
+The conventions shared by the NumPy layers of this package
+(:mod:`lstm_helpers.numpy_rnn`, :mod:`lstm_helpers.numpy_lstm` and this module):
+
+- Every ``*_forward`` function returns its outputs followed by a ``cache``, and
+  the matching ``*_backward`` function takes the upstream gradient(s) and that
+  cache, and returns one gradient per input, in the order of the inputs.
+- Every cache is a ``dict``. A step (or layer) cache holds named arrays, such as
+  ``{"x": ..., "W": ...}``; a sequence cache is ``{"steps": [step caches], ...}``.
+  Each backward function raises ``ValueError`` when handed a cache of another kind.
+- States come in the order ``h`` then ``c``, both in the step and the sequence
+  functions: ``lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b)`` and
+  ``lstm_forward(x, h0, c0, Wx, Wh, b)``.
 """
 
 from __future__ import annotations
@@ -24,6 +37,9 @@ import numpy as np
 from ._checks import as_array, expect_shape
 
 __all__ = ["affine_forward", "affine_backward", "softmax_cross_entropy", "mse_loss"]
+
+#: The entries of the cache of :func:`affine_forward`.
+AFFINE_CACHE_KEYS = ("x", "W")
 
 
 def affine_forward(x, W, b):
@@ -43,8 +59,9 @@ def affine_forward(x, W, b):
     -------
     out : ndarray, shape (N, C) or (N, T, C)
         The same leading axes as ``x``.
-    cache : tuple
-        ``(x, W)``, consumed by :func:`affine_backward`.
+    cache : dict
+        ``{"x": x, "W": W}`` (``x`` and ``W`` as arrays), consumed by
+        :func:`affine_backward`.
 
     Raises
     ------
@@ -57,7 +74,7 @@ def affine_forward(x, W, b):
     expect_shape("b", b, (C,), "(C,)")
     x = _as_features(x, H)
     out = x @ W + b
-    return out, (x, W)
+    return out, {"x": x, "W": W}
 
 
 def affine_backward(dout, cache):
@@ -70,7 +87,7 @@ def affine_backward(dout, cache):
     ----------
     dout : ndarray, shape (N, C) or (N, T, C)
         Gradient of the loss with respect to ``out``.
-    cache : tuple
+    cache : dict
         The cache returned by :func:`affine_forward`.
 
     Returns
@@ -83,9 +100,11 @@ def affine_backward(dout, cache):
     Raises
     ------
     ValueError
-        If ``dout`` does not have the shape of the forward output.
+        If ``dout`` does not have the shape of the forward output, or
+        ``cache`` is not a cache of :func:`affine_forward`.
     """
-    x, W = cache
+    _check_cache(cache, AFFINE_CACHE_KEYS, "affine_forward")
+    x, W = cache["x"], cache["W"]
     H, C = W.shape
     shape_doc = "(N, C)" if x.ndim == 2 else "(N, T, C)"
     dout = as_array("dout", dout, x.ndim, shape_doc)
@@ -194,3 +213,79 @@ def _as_features(x, H):
     x = as_array("x", x, x.ndim, shape_doc)
     expect_shape("x", x, x.shape[:-1] + (H,), shape_doc)
     return x
+
+
+def _describe(cache):
+    if isinstance(cache, dict):
+        return "a dict with entries " + (", ".join(map(repr, cache)) or "none")
+    return f"a {type(cache).__name__}"
+
+
+def _check_cache(cache, keys, producer):
+    """Check that ``cache`` is a step or layer cache: a dict holding every entry of ``keys``.
+
+    Parameters
+    ----------
+    cache : object
+        What the caller passed as a cache.
+    keys : tuple of str
+        The entries the backward function reads.
+    producer : str
+        The forward function that makes such a cache, for the error message.
+
+    Returns
+    -------
+    dict
+        ``cache`` itself.
+
+    Raises
+    ------
+    ValueError
+        If ``cache`` is not a dict or lacks one of ``keys``.
+
+    Examples
+    --------
+    >>> _check_cache({"x": 1, "W": 2}, ("x", "W"), "affine_forward")
+    {'x': 1, 'W': 2}
+    >>> _check_cache((1, 2), ("x", "W"), "affine_forward")
+    Traceback (most recent call last):
+    ...
+    ValueError: cache must be the dict returned by affine_forward, with entries 'x', 'W'; got a tuple
+    """
+    if not isinstance(cache, dict) or any(key not in cache for key in keys):
+        wanted = ", ".join(map(repr, keys))
+        raise ValueError(f"cache must be the dict returned by {producer}, with entries {wanted}; got {_describe(cache)}")
+    return cache
+
+
+def _check_sequence_cache(cache, step_keys, producer):
+    """Check that ``cache`` is a sequence cache ``{"steps": [step caches], ...}``.
+
+    Parameters
+    ----------
+    cache : object
+        What the caller passed as a cache.
+    step_keys : tuple of str
+        The entries every step cache must hold.
+    producer : str
+        The forward function that makes such a cache, for the error message.
+
+    Returns
+    -------
+    list of dict
+        ``cache["steps"]``, one step cache per time step.
+
+    Raises
+    ------
+    ValueError
+        If ``cache`` is not a dict with a non-empty list ``"steps"`` of step
+        caches that hold every entry of ``step_keys``.
+    """
+    steps = cache.get("steps") if isinstance(cache, dict) else None
+    if not isinstance(steps, list) or not steps:
+        raise ValueError(
+            f"cache must be the dict returned by {producer}, with a non-empty list 'steps'; got {_describe(cache)}"
+        )
+    for step in steps:
+        _check_cache(step, step_keys, f"{producer} (one entry of its 'steps')")
+    return steps

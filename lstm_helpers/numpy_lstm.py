@@ -11,6 +11,12 @@ One step, with row vectors and batch first (``x (N, D)``, ``h, c (N, H)``):
 
 The four gate blocks of ``Wx (D, 4H)``, ``Wh (H, 4H)`` and ``b (4H,)`` are
 ordered **i, f, g, o**, as in PyTorch, so ``weight_ih_l0`` is ``Wx.T``.
+
+The states come in the order ``h``, ``c`` everywhere:
+``lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b)`` and
+``lstm_forward(x, h0, c0, Wx, Wh, b)``. Every cache is a ``dict`` (a step cache
+of named arrays, a sequence cache ``{"steps": [...], "c": ..., "gates": ...}``),
+as for all NumPy layers of the package (see :mod:`lstm_helpers.numpy_layers`).
 """
 
 from __future__ import annotations
@@ -19,6 +25,8 @@ import numpy as np
 
 from ._checks import as_array, expect_shape
 from ._torch_weights import copy_into_params, weights_from_params
+from .numpy_layers import _check_cache, _check_sequence_cache
+from .numpy_rnn import _check_truncate
 
 __all__ = [
     "sigmoid",
@@ -33,6 +41,9 @@ __all__ = [
 
 #: The order of the gate blocks in ``Wx``, ``Wh`` and ``b`` (PyTorch's order).
 GATES = ("i", "f", "g", "o")
+
+#: The entries of a step cache of :func:`lstm_step_forward`.
+LSTM_STEP_CACHE_KEYS = ("x", "h_prev", "c_prev", "Wx", "Wh", "i", "f", "g", "o", "c", "tanh_c")
 
 
 def sigmoid(z):
@@ -82,9 +93,11 @@ def lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b):
     h_next : ndarray, shape (N, H)
     c_next : ndarray, shape (N, H)
     cache : dict
-        Inputs and gate activations (``"i"``, ``"f"``, ``"g"``, ``"o"``, each
-        ``(N, H)``) needed by :func:`lstm_step_backward`; the gate values are
-        also handy for plotting.
+        What :func:`lstm_step_backward` needs: the inputs ``"x"`` (N, D),
+        ``"h_prev"`` (N, H), ``"c_prev"`` (N, H), the weights ``"Wx"`` (D, 4H)
+        and ``"Wh"`` (H, 4H), the gate activations ``"i"``, ``"f"``, ``"g"``,
+        ``"o"`` (each (N, H); also handy for plotting), the new cell state
+        ``"c"`` (N, H) and ``"tanh_c"`` = ``tanh(c)`` (N, H).
 
     Raises
     ------
@@ -139,7 +152,14 @@ def lstm_step_backward(dh_next, dc_next, cache):
     dWx : ndarray, shape (D, 4H)
     dWh : ndarray, shape (H, 4H)
     db : ndarray, shape (4H,)
+
+    Raises
+    ------
+    ValueError
+        If ``dh_next`` or ``dc_next`` does not have the shape ``(N, H)`` of
+        the step, or ``cache`` is not a cache of :func:`lstm_step_forward`.
     """
+    _check_cache(cache, LSTM_STEP_CACHE_KEYS, "lstm_step_forward")
     i, f, g, o = cache["i"], cache["f"], cache["g"], cache["o"]
     dh_next = as_array("dh_next", dh_next, 2, "(N, H)")
     expect_shape("dh_next", dh_next, i.shape, "(N, H)")
@@ -163,7 +183,7 @@ def lstm_step_backward(dh_next, dc_next, cache):
     return dx, dh_prev, dc_prev, dWx, dWh, db
 
 
-def lstm_forward(x, h0, Wx, Wh, b, c0=None):
+def lstm_forward(x, h0, c0, Wx, Wh, b):
     """Run the LSTM over a whole sequence.
 
     Parameters
@@ -171,18 +191,19 @@ def lstm_forward(x, h0, Wx, Wh, b, c0=None):
     x : ndarray, shape (N, T, D)
     h0 : ndarray, shape (N, H)
         Initial hidden state.
+    c0 : ndarray, shape (N, H), or None
+        Initial cell state; ``None`` means zeros (as in PyTorch).
     Wx : ndarray, shape (D, 4H)
     Wh : ndarray, shape (H, 4H)
     b : ndarray, shape (4H,)
-    c0 : ndarray, shape (N, H), optional
-        Initial cell state; zeros when omitted (as in PyTorch).
 
     Returns
     -------
     h : ndarray, shape (N, T, H)
         Hidden states ``h_1 ... h_T``.
     cache : dict
-        ``"steps"``: the list of step caches consumed by :func:`lstm_backward`;
+        ``"steps"``: the list of the ``T`` step caches of
+        :func:`lstm_step_forward`, consumed by :func:`lstm_backward`;
         ``"c"``: the cell states ``c_1 ... c_T``, shape (N, T, H); ``"gates"``:
         a dict of the gate activations ``"i"``, ``"f"``, ``"g"``, ``"o"``,
         each of shape (N, T, H).
@@ -218,8 +239,13 @@ def lstm_forward(x, h0, Wx, Wh, b, c0=None):
     return h, {"steps": steps, "c": c, "gates": gates}
 
 
-def lstm_backward(dh, cache):
+def lstm_backward(dh, cache, truncate=None):
     """Backpropagation through time for :func:`lstm_forward`.
+
+    Walking backwards, step ``t`` receives two gradients from step ``t + 1``:
+    the part of ``dh_t`` that came through the gates (added to ``dh[:, t]``)
+    and ``dc_t`` along the cell state. Both start at zero after the last step;
+    after the first step they are ``dh0`` and ``dc0``.
 
     Parameters
     ----------
@@ -227,23 +253,36 @@ def lstm_backward(dh, cache):
         Upstream gradient of every hidden state returned by :func:`lstm_forward`.
     cache : dict
         The cache returned by :func:`lstm_forward`.
+    truncate : int or None
+        ``None`` (the default): full BPTT. An integer ``k >= 1``: k-step
+        truncated BPTT, with the meaning it has in
+        :func:`lstm_helpers.numpy_rnn.rnn_backward`: the gradient of each loss
+        term, ``dh[:, s]``, is carried back (along ``h`` and ``c`` together)
+        through the steps ``s, s - 1, ..., s - k + 1`` (those that exist),
+        adds to their ``dx``, ``dWx``, ``dWh`` and ``db``, and is then
+        dropped; it reaches ``dh0`` and ``dc0`` only when ``s < k``. ``k = 1``
+        gives each step only its own term, ``k >= T`` gives full BPTT. Terms
+        whose ``dh[:, s]`` is all zero are skipped.
 
     Returns
     -------
     dx : ndarray, shape (N, T, D)
     dh0 : ndarray, shape (N, H)
+    dc0 : ndarray, shape (N, H)
+        Gradient with respect to the initial cell state (also when ``c0`` was
+        ``None``, i.e. zeros).
     dWx : ndarray, shape (D, 4H)
     dWh : ndarray, shape (H, 4H)
     db : ndarray, shape (4H,)
 
-    Notes
-    -----
-    The gradient with respect to ``c0`` is ``dc`` after the last (earliest)
-    step; call :func:`lstm_step_backward` in a loop if you need it.
+    Raises
+    ------
+    ValueError
+        If ``dh`` does not match the cache, ``cache`` is not a cache of
+        :func:`lstm_forward`, or ``truncate`` is neither ``None`` nor an
+        integer ``>= 1``.
     """
-    if not isinstance(cache, dict) or not cache.get("steps"):
-        raise ValueError("cache must be the dict returned by lstm_forward")
-    steps = cache["steps"]
+    steps = _check_sequence_cache(cache, LSTM_STEP_CACHE_KEYS, "lstm_forward")
     first = steps[0]
     N, D = first["x"].shape
     H = first["i"].shape[1]
@@ -257,13 +296,36 @@ def lstm_backward(dh, cache):
     db = np.zeros(4 * H, dtype=dtype)
     dh_prev = np.zeros((N, H), dtype=dtype)
     dc_prev = np.zeros((N, H), dtype=dtype)
+    truncate = _check_truncate(truncate)
+    if truncate is not None and truncate < T:
+        return _lstm_backward_truncated(dh, steps, truncate, dx, dWx, dWh, db, dh_prev, dc_prev)
     for t in reversed(range(T)):
         dx_t, dh_prev, dc_prev, dWx_t, dWh_t, db_t = lstm_step_backward(dh[:, t] + dh_prev, dc_prev, steps[t])
         dx[:, t] = dx_t
         dWx += dWx_t
         dWh += dWh_t
         db += db_t
-    return dx, dh_prev, dWx, dWh, db
+    return dx, dh_prev, dc_prev, dWx, dWh, db
+
+
+def _lstm_backward_truncated(dh, steps, k, dx, dWx, dWh, db, dh0, dc0):
+    """k-step truncated BPTT (see :func:`lstm_backward`): one short backward walk per loss term."""
+    T = len(steps)
+    for s in range(T):
+        grad_h = dh[:, s]
+        if not np.any(grad_h):
+            continue
+        grad_c = np.zeros_like(dc0)  # the term enters at h_s; nothing reaches c_s from later steps
+        for t in range(s, max(s - k, -1), -1):
+            dx_t, grad_h, grad_c, dWx_t, dWh_t, db_t = lstm_step_backward(grad_h, grad_c, steps[t])
+            dx[:, t] += dx_t
+            dWx += dWx_t
+            dWh += dWh_t
+            db += db_t
+        if s < k:
+            dh0 += grad_h
+            dc0 += grad_c
+    return dx, dh0, dc0, dWx, dWh, db
 
 
 def lstm_weights_from_torch(lstm):

@@ -10,7 +10,10 @@ the transpose of the column-vector form ``W_{xh} x_t`` used in the prose, so
 ``Wx = W_{xh}^T`` and PyTorch's ``weight_ih_l0`` is ``Wx.T``.
 
 Each forward function returns a ``cache`` holding what its backward function
-needs; each backward function takes the upstream gradient and that cache.
+needs; each backward function takes the upstream gradient and that cache. A
+cache is always a ``dict``: a step cache holds named arrays, a sequence cache is
+``{"steps": [step caches]}`` (the conventions of all NumPy layers are listed in
+:mod:`lstm_helpers.numpy_layers`).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import numpy as np
 
 from ._checks import as_array, expect_shape
 from ._torch_weights import copy_into_params, weights_from_params
+from .numpy_layers import _check_cache, _check_sequence_cache
 
 __all__ = [
     "rnn_step_forward",
@@ -28,6 +32,9 @@ __all__ = [
     "rnn_weights_from_torch",
     "rnn_weights_to_torch",
 ]
+
+#: The entries of a step cache of :func:`rnn_step_forward`.
+RNN_STEP_CACHE_KEYS = ("x", "h_prev", "Wx", "Wh", "h_next")
 
 
 def _check_weights(Wx, Wh, b):
@@ -60,8 +67,10 @@ def rnn_step_forward(x, h_prev, Wx, Wh, b):
     -------
     h_next : ndarray, shape (N, H)
         The new hidden state.
-    cache : tuple
-        ``(x, h_prev, Wx, Wh, h_next)``, consumed by :func:`rnn_step_backward`.
+    cache : dict
+        ``{"x": x, "h_prev": h_prev, "Wx": Wx, "Wh": Wh, "h_next": h_next}``
+        (shapes (N, D), (N, H), (D, H), (H, H), (N, H)), consumed by
+        :func:`rnn_step_backward`.
 
     Raises
     ------
@@ -76,7 +85,7 @@ def rnn_step_forward(x, h_prev, Wx, Wh, b):
     h_prev = as_array("h_prev", h_prev, 2, "(N, H)")
     expect_shape("h_prev", h_prev, (N, H), "(N, H)")
     h_next = np.tanh(x @ Wx + h_prev @ Wh + b)
-    return h_next, (x, h_prev, Wx, Wh, h_next)
+    return h_next, {"x": x, "h_prev": h_prev, "Wx": Wx, "Wh": Wh, "h_next": h_next}
 
 
 def rnn_step_backward(dh_next, cache):
@@ -90,7 +99,7 @@ def rnn_step_backward(dh_next, cache):
     ----------
     dh_next : ndarray, shape (N, H)
         Gradient of the loss with respect to ``h_next``.
-    cache : tuple
+    cache : dict
         The cache returned by :func:`rnn_step_forward`.
 
     Returns
@@ -100,8 +109,15 @@ def rnn_step_backward(dh_next, cache):
     dWx : ndarray, shape (D, H)
     dWh : ndarray, shape (H, H)
     db : ndarray, shape (H,)
+
+    Raises
+    ------
+    ValueError
+        If ``dh_next`` does not have the shape of ``h_next``, or ``cache`` is
+        not a cache of :func:`rnn_step_forward`.
     """
-    x, h_prev, Wx, Wh, h_next = cache
+    _check_cache(cache, RNN_STEP_CACHE_KEYS, "rnn_step_forward")
+    x, h_prev, Wx, Wh, h_next = (cache[key] for key in RNN_STEP_CACHE_KEYS)
     dh_next = as_array("dh_next", dh_next, 2, "(N, H)")
     expect_shape("dh_next", dh_next, h_next.shape, "(N, H)")
     da = dh_next * (1.0 - h_next**2)
@@ -130,8 +146,9 @@ def rnn_forward(x, h0, Wx, Wh, b):
     -------
     h : ndarray, shape (N, T, H)
         Hidden states ``h_1 ... h_T`` (``h0`` is not included).
-    cache : list
-        One step cache per time step, consumed by :func:`rnn_backward`.
+    cache : dict
+        ``{"steps": [step caches]}``: the cache of :func:`rnn_step_forward`
+        for each of the ``T`` steps, in order; consumed by :func:`rnn_backward`.
 
     Raises
     ------
@@ -146,13 +163,13 @@ def rnn_forward(x, h0, Wx, Wh, b):
     h0 = as_array("h0", h0, 2, "(N, H)")
     expect_shape("h0", h0, (N, H), "(N, H)")
     h = np.empty((N, T, H), dtype=np.result_type(x, h0, Wx, Wh, b))
-    caches = []
+    steps = []
     h_t = h0
     for t in range(T):
         h_t, step_cache = rnn_step_forward(x[:, t, :], h_t, Wx, Wh, b)
         h[:, t, :] = h_t
-        caches.append(step_cache)
-    return h, caches
+        steps.append(step_cache)
+    return h, {"steps": steps}
 
 
 def rnn_backward(dh, cache, truncate=None):
@@ -167,7 +184,7 @@ def rnn_backward(dh, cache, truncate=None):
     ----------
     dh : ndarray, shape (N, T, H)
         Upstream gradient of every hidden state returned by :func:`rnn_forward`.
-    cache : list
+    cache : dict
         The cache returned by :func:`rnn_forward`.
     truncate : int or None
         ``None`` (the default): full BPTT. An integer ``k >= 1``: k-step
@@ -194,15 +211,15 @@ def rnn_backward(dh, cache, truncate=None):
     Raises
     ------
     ValueError
-        If ``dh`` does not match the cache, or ``truncate`` is neither
-        ``None`` nor an integer ``>= 1``.
+        If ``dh`` does not match the cache, ``cache`` is not a cache of
+        :func:`rnn_forward`, or ``truncate`` is neither ``None`` nor an
+        integer ``>= 1``.
     """
-    if not isinstance(cache, list) or not cache:
-        raise ValueError("cache must be the non-empty list returned by rnn_forward")
-    x0, _, Wx, Wh, h1 = cache[0]
+    steps = _check_sequence_cache(cache, RNN_STEP_CACHE_KEYS, "rnn_forward")
+    x0, Wx, Wh = steps[0]["x"], steps[0]["Wx"], steps[0]["Wh"]
     N, D = x0.shape
     H = Wh.shape[0]
-    T = len(cache)
+    T = len(steps)
     dh = as_array("dh", dh, 3, "(N, T, H)")
     expect_shape("dh", dh, (N, T, H), "(N, T, H)")
     dx = np.zeros((N, T, D), dtype=np.result_type(dh, x0))
@@ -210,13 +227,11 @@ def rnn_backward(dh, cache, truncate=None):
     dWh = np.zeros_like(Wh, dtype=dx.dtype)
     db = np.zeros(H, dtype=dx.dtype)
     dh_prev = np.zeros((N, H), dtype=dx.dtype)
-    if truncate is not None:
-        if isinstance(truncate, bool) or not isinstance(truncate, (int, np.integer)) or truncate < 1:
-            raise ValueError(f"truncate must be None or an integer >= 1, got {truncate!r}")
-        if truncate < T:
-            return _rnn_backward_truncated(dh, cache, int(truncate), dx, dWx, dWh, db, dh_prev)
+    truncate = _check_truncate(truncate)
+    if truncate is not None and truncate < T:
+        return _rnn_backward_truncated(dh, steps, truncate, dx, dWx, dWh, db, dh_prev)
     for t in reversed(range(T)):
-        dx_t, dh_prev, dWx_t, dWh_t, db_t = rnn_step_backward(dh[:, t, :] + dh_prev, cache[t])
+        dx_t, dh_prev, dWx_t, dWh_t, db_t = rnn_step_backward(dh[:, t, :] + dh_prev, steps[t])
         dx[:, t, :] = dx_t
         dWx += dWx_t
         dWh += dWh_t
@@ -224,15 +239,41 @@ def rnn_backward(dh, cache, truncate=None):
     return dx, dh_prev, dWx, dWh, db
 
 
-def _rnn_backward_truncated(dh, cache, k, dx, dWx, dWh, db, dh0):
+def _check_truncate(truncate):
+    """Validate the ``truncate`` argument of :func:`rnn_backward` and :func:`~lstm_helpers.numpy_lstm.lstm_backward`.
+
+    Returns ``None`` or the number of steps as a Python ``int``.
+
+    Raises
+    ------
+    ValueError
+        If ``truncate`` is neither ``None`` nor an integer ``>= 1`` (``bool`` is rejected).
+
+    Examples
+    --------
+    >>> _check_truncate(None), _check_truncate(3)
+    (None, 3)
+    >>> _check_truncate(0)
+    Traceback (most recent call last):
+    ...
+    ValueError: truncate must be None or an integer >= 1, got 0
+    """
+    if truncate is None:
+        return None
+    if isinstance(truncate, bool) or not isinstance(truncate, (int, np.integer)) or truncate < 1:
+        raise ValueError(f"truncate must be None or an integer >= 1, got {truncate!r}")
+    return int(truncate)
+
+
+def _rnn_backward_truncated(dh, steps, k, dx, dWx, dWh, db, dh0):
     """k-step truncated BPTT (see :func:`rnn_backward`): one short backward walk per loss term."""
-    T = len(cache)
+    T = len(steps)
     for s in range(T):
         grad = dh[:, s, :]
         if not np.any(grad):
             continue
         for t in range(s, max(s - k, -1), -1):
-            dx_t, grad, dWx_t, dWh_t, db_t = rnn_step_backward(grad, cache[t])
+            dx_t, grad, dWx_t, dWh_t, db_t = rnn_step_backward(grad, steps[t])
             dx[:, t, :] += dx_t
             dWx += dWx_t
             dWh += dWh_t

@@ -81,7 +81,7 @@ def test_lstm_backprop_norms_match_autograd(rng):
     x, h0, c0 = rng.normal(size=(N, T, D)), rng.normal(size=(N, H)), rng.normal(size=(N, H))
     Wx, Wh, b = rng.normal(scale=0.5, size=(D, 4 * H)), rng.normal(scale=0.5, size=(H, 4 * H)), rng.normal(size=4 * H)
     dh_T = rng.normal(size=(N, H))
-    norms = lstm_backprop_norms(x, h0, Wx, Wh, b, c0=c0, dh_T=dh_T)
+    norms = lstm_backprop_norms(x, h0, c0, Wx, Wh, b, dh_T=dh_T)
     cell = torch.nn.LSTMCell(D, H).double()
     lstm_weights_to_torch(Wx, Wh, b, cell)
     h = torch.tensor(h0).requires_grad_()

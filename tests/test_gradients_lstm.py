@@ -38,8 +38,8 @@ def test_lstm_log10_norms_equal_log10_of_plain_norms(rng):
     x, h0, Wx, Wh, b = lstm_params(rng, T=30)
     c0 = rng.normal(size=h0.shape)
     dh_T = rng.normal(size=h0.shape)
-    plain = lstm_backprop_norms(x, h0, Wx, Wh, b, c0=c0, dh_T=dh_T)
-    logs = lstm_backprop_log10_norms(x, h0, Wx, Wh, b, c0=c0, dh_T=dh_T)
+    plain = lstm_backprop_norms(x, h0, c0, Wx, Wh, b, dh_T=dh_T)
+    logs = lstm_backprop_log10_norms(x, h0, c0, Wx, Wh, b, dh_T=dh_T)
     assert set(logs) == {"h", "c"}
     for key in ("h", "c"):
         np.testing.assert_allclose(logs[key], np.log10(plain[key]), rtol=1e-12, atol=1e-12)
@@ -47,10 +47,10 @@ def test_lstm_log10_norms_equal_log10_of_plain_norms(rng):
 
 def test_default_upstream_matches_plain(rng):
     x, h0, Wx, Wh, b = lstm_params(rng)
-    np.testing.assert_allclose(lstm_backprop_log10_norms(x, h0, Wx, Wh, b)["h"],
-                               np.log10(lstm_backprop_norms(x, h0, Wx, Wh, b)["h"]), atol=1e-12)
-    logs = lstm_backprop_log10_norms(x, h0, Wx, Wh, b, rng=np.random.default_rng(5))
-    plain = lstm_backprop_norms(x, h0, Wx, Wh, b, rng=np.random.default_rng(5))
+    np.testing.assert_allclose(lstm_backprop_log10_norms(x, h0, None, Wx, Wh, b)["h"],
+                               np.log10(lstm_backprop_norms(x, h0, None, Wx, Wh, b)["h"]), atol=1e-12)
+    logs = lstm_backprop_log10_norms(x, h0, None, Wx, Wh, b, rng=np.random.default_rng(5))
+    plain = lstm_backprop_norms(x, h0, None, Wx, Wh, b, rng=np.random.default_rng(5))
     np.testing.assert_allclose(logs["c"], np.log10(plain["c"]), atol=1e-12)
     assert logs["h"][0] == pytest.approx(0.0, abs=1e-12)  # unit upstream gradients
 
@@ -72,11 +72,11 @@ def test_no_underflow_where_plain_norms_reach_zero(rng):
 def test_lstm_no_underflow_and_shift(rng):
     x, h0, Wx, Wh, b = lstm_params(rng, T=400, b_f=-3.0)
     dh_T = rng.normal(size=h0.shape)
-    plain = lstm_backprop_norms(x, h0, Wx, Wh, b, dh_T=dh_T)
-    logs = lstm_backprop_log10_norms(x, h0, Wx, Wh, b, dh_T=dh_T)
+    plain = lstm_backprop_norms(x, h0, None, Wx, Wh, b, dh_T=dh_T)
+    logs = lstm_backprop_log10_norms(x, h0, None, Wx, Wh, b, dh_T=dh_T)
     assert plain["c"][-1] == 0.0
     assert np.all(np.isfinite(logs["c"])) and np.all(np.isfinite(logs["h"]))
-    shifted = lstm_backprop_log10_norms(x, h0, Wx, Wh, b, dh_T=np.ldexp(dh_T, -1000))
+    shifted = lstm_backprop_log10_norms(x, h0, None, Wx, Wh, b, dh_T=np.ldexp(dh_T, -1000))
     for key in ("h", "c"):
         np.testing.assert_allclose(shifted[key], logs[key] - 1000 * np.log10(2.0), rtol=0, atol=1e-9)
 
@@ -84,9 +84,9 @@ def test_lstm_no_underflow_and_shift(rng):
 def test_cell_path_is_the_product_of_forget_gates(rng):
     x, h0, Wx, Wh, b = lstm_params(rng, T=8)
     dh_T = rng.normal(size=h0.shape)
-    cell = lstm_backprop_log10_norms(x, h0, Wx, Wh, b, dh_T=dh_T, path="cell")
+    cell = lstm_backprop_log10_norms(x, h0, None, Wx, Wh, b, dh_T=dh_T, path="cell")
     assert set(cell) == {"c"}
-    _, cache = lstm_forward(x, h0, Wx, Wh, b)
+    _, cache = lstm_forward(x, h0, None, Wx, Wh, b)
     last = cache["steps"][-1]
     dc = dh_T * last["o"] * (1 - last["tanh_c"] ** 2)
     f = cache["gates"]["f"]  # (N, T, H)
@@ -99,8 +99,8 @@ def test_cell_path_is_the_product_of_forget_gates(rng):
 def test_cell_path_equals_full_gradient_at_lag_zero(rng):
     x, h0, Wx, Wh, b = lstm_params(rng)
     dh_T = rng.normal(size=h0.shape)
-    full = lstm_backprop_log10_norms(x, h0, Wx, Wh, b, dh_T=dh_T)
-    cell = lstm_backprop_log10_norms(x, h0, Wx, Wh, b, dh_T=dh_T, path="cell")
+    full = lstm_backprop_log10_norms(x, h0, None, Wx, Wh, b, dh_T=dh_T)
+    cell = lstm_backprop_log10_norms(x, h0, None, Wx, Wh, b, dh_T=dh_T, path="cell")
     assert cell["c"][0] == pytest.approx(full["c"][0], abs=1e-12)
 
 
@@ -109,7 +109,7 @@ def test_hidden_path_matches_autograd_with_cell_state_cut(rng):
     x, h0, Wx, Wh, b = lstm_params(rng, N=N, T=T, D=D, H=H)
     c0 = rng.normal(size=(N, H))
     dh_T = rng.normal(size=(N, H))
-    hidden = lstm_backprop_log10_norms(x, h0, Wx, Wh, b, c0=c0, dh_T=dh_T, path="hidden")
+    hidden = lstm_backprop_log10_norms(x, h0, c0, Wx, Wh, b, dh_T=dh_T, path="hidden")
     assert set(hidden) == {"h"}
     cell = lstm_weights_to_torch(Wx, Wh, b, torch.nn.LSTMCell(D, H).double())
     h = torch.tensor(h0).requires_grad_()
@@ -127,16 +127,16 @@ def test_hidden_path_matches_autograd_with_cell_state_cut(rng):
 
 def test_zero_upstream_gives_minus_infinity(rng):
     x, h0, Wx, Wh, b = lstm_params(rng)
-    logs = lstm_backprop_log10_norms(x, h0, Wx, Wh, b, dh_T=np.zeros_like(h0))
+    logs = lstm_backprop_log10_norms(x, h0, None, Wx, Wh, b, dh_T=np.zeros_like(h0))
     assert np.all(np.isneginf(logs["h"])) and np.all(np.isneginf(logs["c"]))
 
 
 def test_bad_arguments_raise(rng):
     x, h0, Wx, Wh, b = lstm_params(rng)
     with pytest.raises(ValueError, match="'all', 'cell', 'hidden'"):
-        lstm_backprop_log10_norms(x, h0, Wx, Wh, b, path="forget")
+        lstm_backprop_log10_norms(x, h0, None, Wx, Wh, b, path="forget")
     with pytest.raises(ValueError, match=r"\(N, H\)"):
-        lstm_backprop_log10_norms(x, h0, Wx, Wh, b, dh_T=np.ones((3, 4)))
+        lstm_backprop_log10_norms(x, h0, None, Wx, Wh, b, dh_T=np.ones((3, 4)))
     xr, h0r, Wxr, Whr, br = rnn_params(rng)
     with pytest.raises(ValueError, match=r"\(N, H\)"):
         rnn_backprop_log10_norms(xr, h0r, Wxr, Whr, br, dh_T=np.ones(4))
@@ -212,7 +212,7 @@ def test_every_path_is_a_product_of_transposed_autograd_jacobians(rng, b_f):
         expected["all"].append(_log10_mean_norm(state[:, :H]))
         expected["hidden"].append(_log10_mean_norm(hidden))
         expected["cell"].append(_log10_mean_norm(cell))
-    measured = {path: lstm_backprop_log10_norms(x, h0, Wx, Wh, b, c0=c0, dh_T=dh_T, path=path)
+    measured = {path: lstm_backprop_log10_norms(x, h0, c0, Wx, Wh, b, dh_T=dh_T, path=path)
                 for path in ("all", "hidden", "cell")}
     np.testing.assert_allclose(measured["all"]["h"], expected["all"], rtol=0, atol=1e-10)
     np.testing.assert_allclose(measured["hidden"]["h"], expected["hidden"], rtol=0, atol=1e-10)
@@ -249,5 +249,5 @@ def test_cell_path_matches_autograd_on_a_graph_with_only_the_cell_edges(rng):
         np.testing.assert_allclose(c.detach().numpy(), c_ref.numpy(), rtol=0, atol=1e-12)
     (h * torch.tensor(dh_T)).sum().backward()
     expected = [_log10_mean_norm(cs[T - lag].grad.numpy()) for lag in range(T + 1)]
-    measured = lstm_backprop_log10_norms(x, h0, Wx, Wh, b, c0=c0, dh_T=dh_T, path="cell")["c"]
+    measured = lstm_backprop_log10_norms(x, h0, c0, Wx, Wh, b, dh_T=dh_T, path="cell")["c"]
     np.testing.assert_allclose(measured, expected, rtol=0, atol=1e-10)

@@ -292,7 +292,7 @@ def _truncated_numpy_reference(cache, dh, k, x_shape, H):
         start = max(0, s - k + 1)
         window = np.zeros((N, s + 1 - start, H))
         window[:, -1] = dh[:, s]
-        dx_w, dh_in, dWx_w, dWh_w, db_w = rnn_backward(window, cache[start : s + 1])
+        dx_w, dh_in, dWx_w, dWh_w, db_w = rnn_backward(window, {"steps": cache["steps"][start : s + 1]})
         dx[:, start : s + 1] += dx_w
         if start == 0:
             dh0 += dh_in
@@ -319,7 +319,7 @@ def test_truncate_one_is_the_sum_of_one_step_gradients():
     h, cache = rnn_forward(x, h0, Wx, Wh, b)
     dh = rng.normal(size=h.shape)
     dx, dh0, dWx, dWh, db = rnn_backward(dh, cache, truncate=1)
-    steps = [rnn_step_backward(dh[:, t], cache[t]) for t in range(x.shape[1])]
+    steps = [rnn_step_backward(dh[:, t], cache["steps"][t]) for t in range(x.shape[1])]
     np.testing.assert_allclose(dx, np.stack([s[0] for s in steps], axis=1), rtol=1e-13, atol=1e-15)
     np.testing.assert_allclose(dh0, steps[0][1], rtol=1e-13, atol=1e-15)
     np.testing.assert_allclose(dWx, sum(s[2] for s in steps), rtol=1e-13, atol=1e-15)
@@ -381,3 +381,20 @@ def test_truncate_rejects_bad_values(bad):
     h, cache = rnn_forward(x, h0, Wx, Wh, b)
     with pytest.raises(ValueError, match="truncate"):
         rnn_backward(np.ones_like(h), cache, truncate=bad)
+
+
+# --------------------------------------------------------------------------- caches
+
+
+def test_affine_cache_is_a_dict_and_the_wrong_cache_is_rejected():
+    rng = np.random.default_rng(11)
+    x, W, b = _affine_inputs(rng, (4,), 6, 3)
+    out, cache = affine_forward(x, W, b)
+    assert isinstance(cache, dict) and set(cache) == {"x", "W"}
+    np.testing.assert_array_equal(cache["x"], x)
+    np.testing.assert_array_equal(cache["W"], W)
+    xs, h0, Wx, Wh, bh = _rnn_problem(rng)
+    _, rnn_cache = rnn_forward(xs, h0, Wx, Wh, bh)
+    for wrong in ((x, W), {"x": x}, rnn_cache, rnn_cache["steps"][0]):
+        with pytest.raises(ValueError, match="cache must be the dict returned by affine_forward"):
+            affine_backward(np.ones_like(out), wrong)

@@ -1,9 +1,13 @@
-"""The NumPy LSTM against torch autograd, finite differences, the converters and bad input."""
+"""The NumPy LSTM against torch autograd, finite differences, the converters and bad input.
+
+Truncated BPTT is checked against an independent computation: autograd, one loss
+term at a time, on a graph whose state is detached k steps before the term.
+"""
 
 import numpy as np
 import pytest
 import torch
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lstm_helpers.gradcheck import numerical_gradient, rel_error
@@ -38,20 +42,22 @@ def test_forward_backward_match_torch_autograd(N, T, D, H, seed, zero_c0):
     x, h0, Wx, Wh, b, c0 = make_params(rng, N, T, D, H)
     if zero_c0:
         c0 = None
-    h, cache = lstm_forward(x, h0, Wx, Wh, b, c0=c0)
+    h, cache = lstm_forward(x, h0, c0, Wx, Wh, b)
     dh = rng.normal(size=h.shape)
-    dx, dh0, dWx, dWh, db = lstm_backward(dh, cache)
+    dx, dh0, dc0, dWx, dWh, db = lstm_backward(dh, cache)
 
     lstm = lstm_weights_to_torch(Wx, Wh, b)
     xt = torch.tensor(x, requires_grad=True)
     h0t = torch.tensor(h0, requires_grad=True)
-    c0t = torch.zeros(1, N, H, dtype=torch.float64) if c0 is None else torch.tensor(c0)[None]
-    out, (hT, cT) = lstm(xt, (h0t[None], c0t))
+    c0t = torch.zeros(N, H, dtype=torch.float64) if c0 is None else torch.tensor(c0)
+    c0t.requires_grad_(True)
+    out, (hT, cT) = lstm(xt, (h0t[None], c0t[None]))
     (out * torch.tensor(dh)).sum().backward()
     assert rel_error(h, out) < 1e-10
     assert rel_error(cache["c"][:, -1], cT[0]) < 1e-10
     assert rel_error(dx, xt.grad) < 1e-9
     assert rel_error(dh0, h0t.grad) < 1e-9
+    assert dc0.shape == (N, H) and rel_error(dc0, c0t.grad) < 1e-9
     assert rel_error(dWx, lstm.weight_ih_l0.grad.T) < 1e-9
     assert rel_error(dWh, lstm.weight_hh_l0.grad.T) < 1e-9
     assert rel_error(db, lstm.bias_ih_l0.grad) < 1e-9
@@ -59,11 +65,12 @@ def test_forward_backward_match_torch_autograd(N, T, D, H, seed, zero_c0):
 
 def test_sequence_backward_matches_finite_differences(rng):
     x, h0, Wx, Wh, b, c0 = make_params(rng, 2, 4, 3, 3)
-    h, cache = lstm_forward(x, h0, Wx, Wh, b, c0)
+    h, cache = lstm_forward(x, h0, c0, Wx, Wh, b)
     dh = rng.normal(size=h.shape)
     grads = lstm_backward(dh, cache)
-    for value, grad in zip([x, h0, Wx, Wh, b], grads):
-        num = numerical_gradient(lambda _: lstm_forward(x, h0, Wx, Wh, b, c0)[0], value, dh)
+    assert len(grads) == 6
+    for value, grad in zip([x, h0, c0, Wx, Wh, b], grads):
+        num = numerical_gradient(lambda _: lstm_forward(x, h0, c0, Wx, Wh, b)[0], value, dh)
         assert rel_error(grad, num) < 1e-7
 
 
@@ -110,7 +117,7 @@ def test_forget_gate_open_keeps_the_cell_gradient(rng):
 
 def test_cache_exposes_states_and_gates(rng):
     x, h0, Wx, Wh, b, c0 = make_params(rng, 2, 5, 3, 4)
-    h, cache = lstm_forward(x, h0, Wx, Wh, b, c0)
+    h, cache = lstm_forward(x, h0, c0, Wx, Wh, b)
     assert cache["c"].shape == (2, 5, 4)
     for name in "ifgo":
         assert cache["gates"][name].shape == (2, 5, 4)
@@ -199,7 +206,7 @@ def test_lstm_forward_bad_shapes(change, message, rng):
 
 def test_lstm_backward_bad_input(rng):
     x, h0, Wx, Wh, b, c0 = make_params(rng, 2, 4, 3, 4)
-    h, cache = lstm_forward(x, h0, Wx, Wh, b, c0)
+    h, cache = lstm_forward(x, h0, c0, Wx, Wh, b)
     with pytest.raises(ValueError, match=r"dh must have shape \(N, T, H\) = \(2, 4, 4\)"):
         lstm_backward(h[:, 1:], cache)
     with pytest.raises(ValueError, match="cache"):
@@ -209,3 +216,139 @@ def test_lstm_backward_bad_input(rng):
         lstm_step_backward(np.zeros((2, 4)), np.zeros((2, 3)), step)
     with pytest.raises(ValueError, match=r"c_prev must have shape \(N, H\) = \(2, 4\)"):
         lstm_step_forward(x[:, 0], h0, c0[:, :2], Wx, Wh, b)
+
+
+def test_c0_none_is_zeros_and_is_positional(rng):
+    x, h0, Wx, Wh, b, _ = make_params(rng, 2, 4, 3, 4)
+    h_none, cache_none = lstm_forward(x, h0, None, Wx, Wh, b)
+    h_zero, cache_zero = lstm_forward(x, h0, np.zeros_like(h0), Wx, Wh, b)
+    np.testing.assert_array_equal(h_none, h_zero)
+    dh = rng.normal(size=h_none.shape)
+    for a, c in zip(lstm_backward(dh, cache_none), lstm_backward(dh, cache_zero)):
+        np.testing.assert_array_equal(a, c)
+    with pytest.raises(TypeError):
+        lstm_forward(x, h0, Wx, Wh, b)  # the old order (x, h0, Wx, Wh, b, c0=None) no longer fits
+
+
+# ---------------------------------------------------------------- truncated BPTT
+
+
+def _truncated_torch(x, h0, c0, Wx, Wh, b, dh, k):
+    """Reference for lstm_backward(..., truncate=k): autograd, one loss term at a time.
+
+    For the term <dh[:, s], h_s>, the LSTM is unrolled from the state after step
+    s - k (detached, so no gradient passes it), or from the leaves (h0, c0) when
+    s < k; gradients of all terms are summed.
+    """
+    cell = lstm_weights_to_torch(Wx, Wh, b, torch.nn.LSTMCell(Wx.shape[0], Wh.shape[0]).double())
+    xt = torch.tensor(x, requires_grad=True)
+    h0t = torch.tensor(h0, requires_grad=True)
+    c0t = torch.tensor(c0, requires_grad=True)
+    T = x.shape[1]
+    with torch.no_grad():  # the states (h_t, c_t) of the forward pass, index t = after t steps
+        states = [(h0t.detach(), c0t.detach())]
+        for t in range(T):
+            states.append(cell(xt[:, t].detach(), states[-1]))
+    for s in range(T):
+        start = max(0, s - k + 1)
+        h, c = (h0t, c0t) if start == 0 else states[start]
+        for t in range(start, s + 1):
+            h, c = cell(xt[:, t], (h, c))
+        (h * torch.tensor(dh[:, s])).sum().backward()
+    zeros = lambda t: np.zeros(tuple(t.shape)) if t.grad is None else t.grad.numpy()  # noqa: E731
+    return (zeros(xt), zeros(h0t), zeros(c0t), cell.weight_ih.grad.numpy().T,
+            cell.weight_hh.grad.numpy().T, cell.bias_ih.grad.numpy())
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    N=st.integers(1, 3), T=st.integers(1, 7), D=st.integers(1, 4), H=st.integers(1, 4),
+    k=st.integers(1, 8), seed=st.integers(0, 2**31 - 1),
+)
+def test_truncate_matches_autograd_with_detached_states(N, T, D, H, k, seed):
+    rng = np.random.default_rng(seed)
+    x, h0, Wx, Wh, b, c0 = make_params(rng, N, T, D, H)
+    h, cache = lstm_forward(x, h0, c0, Wx, Wh, b)
+    dh = rng.normal(size=h.shape)
+    ours = lstm_backward(dh, cache, truncate=k)
+    ref = _truncated_torch(x, h0, c0, Wx, Wh, b, dh, k)
+    for name, a, c in zip(("dx", "dh0", "dc0", "dWx", "dWh", "db"), ours, ref):
+        assert a.shape == c.shape, name
+        np.testing.assert_allclose(a, c, rtol=1e-10, atol=1e-12, err_msg=name)
+
+
+@pytest.mark.parametrize("k", [6, 7, 100])
+def test_truncate_at_least_T_is_full_bptt(rng, k):
+    x, h0, Wx, Wh, b, c0 = make_params(rng, 2, 6, 3, 4)
+    h, cache = lstm_forward(x, h0, c0, Wx, Wh, b)
+    dh = rng.normal(size=h.shape)
+    for a, c in zip(lstm_backward(dh, cache, truncate=k), lstm_backward(dh, cache)):
+        np.testing.assert_array_equal(a, c)
+
+
+def test_truncate_one_is_the_sum_of_one_step_gradients(rng):
+    x, h0, Wx, Wh, b, c0 = make_params(rng, 2, 5, 3, 4)
+    h, cache = lstm_forward(x, h0, c0, Wx, Wh, b)
+    dh = rng.normal(size=h.shape)
+    dx, dh0, dc0, dWx, dWh, db = lstm_backward(dh, cache, truncate=1)
+    zero = np.zeros_like(h0)
+    steps = [lstm_step_backward(dh[:, t], zero, cache["steps"][t]) for t in range(x.shape[1])]
+    tol = dict(rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(dx, np.stack([s[0] for s in steps], axis=1), **tol)
+    np.testing.assert_allclose(dh0, steps[0][1], **tol)
+    np.testing.assert_allclose(dc0, steps[0][2], **tol)
+    for i, total in zip((3, 4, 5), (dWx, dWh, db)):
+        np.testing.assert_allclose(total, sum(s[i] for s in steps), **tol)
+
+
+def test_truncate_many_to_one_cuts_the_early_steps(rng):
+    x, h0, Wx, Wh, b, c0 = make_params(rng, 2, 8, 3, 4)
+    h, cache = lstm_forward(x, h0, c0, Wx, Wh, b)
+    dh = np.zeros_like(h)
+    dh[:, -1] = rng.normal(size=(2, 4))
+    k = 3
+    dx, dh0, dc0, *_ = lstm_backward(dh, cache, truncate=k)
+    assert np.all(dx[:, : 8 - k] == 0.0)
+    assert np.all(np.abs(dx[:, 8 - k :]).sum(axis=(0, 2)) > 0)
+    assert np.all(dh0 == 0.0) and np.all(dc0 == 0.0)
+    dx_full, *_ = lstm_backward(dh, cache)
+    np.testing.assert_allclose(dx[:, -k:], dx_full[:, -k:], rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("bad", [0, -2, 1.5, True, "3"])
+def test_truncate_rejects_bad_values(rng, bad):
+    x, h0, Wx, Wh, b, c0 = make_params(rng, 2, 4, 3, 4)
+    h, cache = lstm_forward(x, h0, c0, Wx, Wh, b)
+    with pytest.raises(ValueError, match="truncate must be None or an integer >= 1"):
+        lstm_backward(np.ones_like(h), cache, truncate=bad)
+
+
+# ---------------------------------------------------------------- caches
+
+
+def test_step_cache_holds_named_arrays(rng):
+    x, h0, Wx, Wh, b, c0 = make_params(rng, 2, 1, 3, 4)
+    h, c, cache = lstm_step_forward(x[:, 0], h0, c0, Wx, Wh, b)
+    assert set(cache) == {"x", "h_prev", "c_prev", "Wx", "Wh", "i", "f", "g", "o", "c", "tanh_c"}
+    np.testing.assert_array_equal(cache["c"], c)
+    np.testing.assert_array_equal(cache["c_prev"], c0)
+    np.testing.assert_allclose(h, cache["o"] * cache["tanh_c"], rtol=0, atol=0)
+
+
+def test_backward_rejects_the_wrong_cache(rng):
+    from lstm_helpers.numpy_layers import affine_forward
+    from lstm_helpers.numpy_rnn import rnn_forward, rnn_step_forward
+
+    x, h0, Wx, Wh, b, c0 = make_params(rng, 2, 3, 3, 4)
+    h, cache = lstm_forward(x, h0, c0, Wx, Wh, b)
+    step = cache["steps"][0]
+    _, rnn_cache = rnn_forward(x, h0, Wx[:, :4], Wh[:, :4], b[:4])
+    _, rnn_step_cache = rnn_step_forward(x[:, 0], h0, Wx[:, :4], Wh[:, :4], b[:4])
+    _, affine_cache = affine_forward(h, Wh, b)
+    partial = {key: value for key, value in step.items() if key != "tanh_c"}
+    for wrong in (cache["steps"], step, rnn_cache, {"steps": []}, {"steps": [step, partial]}, affine_cache):
+        with pytest.raises(ValueError, match="cache must be the dict returned by lstm_forward"):
+            lstm_backward(np.ones_like(h), wrong)
+    for wrong in (tuple(step.values()), cache, rnn_step_cache, partial, affine_cache):
+        with pytest.raises(ValueError, match="cache must be the dict returned by lstm_step_forward"):
+            lstm_step_backward(np.ones_like(h0), np.ones_like(h0), wrong)

@@ -222,3 +222,41 @@ def test_backward_bad_shapes(rng):
     _, step_cache = rnn_step_forward(x[:, 0], h0, Wx, Wh, b)
     with pytest.raises(ValueError, match=r"dh_next must have shape \(N, H\)"):
         rnn_step_backward(np.zeros((2, 5)), step_cache)
+
+
+# ---------------------------------------------------------------- caches
+
+
+def test_caches_are_dicts_of_named_arrays(rng):
+    x, h0, Wx, Wh, b = make_params(rng, 2, 4, 3, 5)
+    h, cache = rnn_forward(x, h0, Wx, Wh, b)
+    assert isinstance(cache, dict) and set(cache) == {"steps"} and len(cache["steps"]) == 4
+    step = cache["steps"][1]
+    assert set(step) == {"x", "h_prev", "Wx", "Wh", "h_next"}
+    np.testing.assert_array_equal(step["x"], x[:, 1])
+    np.testing.assert_array_equal(step["h_prev"], h[:, 0])
+    np.testing.assert_array_equal(step["h_next"], h[:, 1])
+    _, step_cache = rnn_step_forward(x[:, 0], h0, Wx, Wh, b)
+    assert set(step_cache) == set(step)
+    np.testing.assert_array_equal(step_cache["h_prev"], h0)
+
+
+def test_backward_rejects_the_wrong_cache(rng):
+    from lstm_helpers.numpy_layers import affine_forward
+    from lstm_helpers.numpy_lstm import lstm_forward, lstm_step_forward
+
+    x, h0, Wx, Wh, b = make_params(rng, 2, 3, 3, 4)
+    h, cache = rnn_forward(x, h0, Wx, Wh, b)
+    _, step_cache = rnn_step_forward(x[:, 0], h0, Wx, Wh, b)
+    Wx4, Wh4, b4 = rng.normal(size=(3, 16)), rng.normal(size=(4, 16)), rng.normal(size=16)
+    _, lstm_cache = lstm_forward(x, h0, None, Wx4, Wh4, b4)
+    _, _, lstm_step_cache = lstm_step_forward(x[:, 0], h0, h0, Wx4, Wh4, b4)
+    _, affine_cache = affine_forward(x[:, 0], Wx, b)
+    dh = np.ones_like(h)
+    for wrong in (cache["steps"], tuple(step_cache.values()), step_cache, lstm_cache, {"steps": []},
+                  {"steps": [step_cache, lstm_step_cache]}, affine_cache):
+        with pytest.raises(ValueError, match="cache must be the dict returned by rnn_forward"):
+            rnn_backward(dh, wrong)
+    for wrong in (tuple(step_cache.values()), cache, lstm_step_cache, affine_cache):
+        with pytest.raises(ValueError, match="cache must be the dict returned by rnn_step_forward"):
+            rnn_step_backward(dh[:, 0], wrong)
