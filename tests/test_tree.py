@@ -1,28 +1,27 @@
-"""Tests of the Tree-LSTM cells and the batched tree evaluation in lstm_helpers.cells.tree."""
+"""Tests of the Tree-LSTM cells and the batched tree evaluation in lstm_helpers.cells.tree.
+
+The tree data type itself (Tree, binarize, draw_tree) is tested in test_trees.py.
+"""
 
 from __future__ import annotations
 
 import doctest
 
-import matplotlib
 import numpy as np
 import pytest
 import torch
 
 import lstm_helpers.cells.tree as tree_module
+import lstm_helpers.trees
 from lstm_helpers.cells.tree import (
     ChildSumTreeLSTMCell,
     NaryTreeLSTMCell,
-    Tree,
     TreeBatch,
     batch_trees,
-    binarize,
-    draw_tree,
     tree_lstm_forward,
     tree_lstm_recursive,
 )
-
-matplotlib.use("Agg")
+from lstm_helpers.trees import Tree, binarize
 
 
 @pytest.fixture(autouse=True)
@@ -51,9 +50,9 @@ def child_sum_reference(cell, x, children):
     x: (D,); children: list of (h_k, c_k), each (H,). Returns h_j, c_j.
     """
     H = cell.hidden_size
-    W_xi, W_xf, W_xg, W_xo = blocks(cell.W.weight, 4, H)
-    b_i, b_f, b_g, b_o = blocks(cell.W.bias, 4, H)
-    W_hi, W_hf, W_hg, W_ho = blocks(cell.U.weight, 4, H)
+    W_xi, W_xf, W_xg, W_xo = blocks(cell.weight_ih, 4, H)
+    b_i, b_f, b_g, b_o = blocks(cell.bias_ih, 4, H)
+    W_hi, W_hf, W_hg, W_ho = blocks(cell.weight_hh, 4, H)
     h_tilde = torch.zeros(H)
     for h_k, _ in children:
         h_tilde = h_tilde + h_k
@@ -70,9 +69,9 @@ def child_sum_reference(cell, x, children):
 def nary_reference(cell, x, children):
     """Tai et al. (2015), eqs. 9-14, with the blocks U^(i)_l, U^(f)_kl, U^(o)_l, U^(u)_l named one by one."""
     H, K = cell.hidden_size, cell.n_children
-    W_xi, W_xf, W_xg, W_xo = blocks(cell.W.weight, 4, H)
-    b_i, b_f, b_g, b_o = blocks(cell.W.bias, 4, H)
-    U = cell.U.weight  # rows: i, f_1 .. f_K, g, o; columns: children 1 .. K
+    W_xi, W_xf, W_xg, W_xo = blocks(cell.weight_ih, 4, H)
+    b_i, b_f, b_g, b_o = blocks(cell.bias_ih, 4, H)
+    U = cell.weight_hh  # rows: i, f_1 .. f_K, g, o; columns: children 1 .. K
 
     def U_block(row, l):
         return U[row * H:(row + 1) * H, l * H:(l + 1) * H]
@@ -112,16 +111,39 @@ def test_docstring_examples_run():
     assert result.failed == 0 and result.attempted > 0
 
 
-# --------------------------------------------------------------------------- Tree
+def test_the_tree_type_is_importable_from_here_too():
+    for name in ("Tree", "binarize", "draw_tree"):
+        assert getattr(tree_module, name) is getattr(lstm_helpers.trees, name)
+    assert "Tree" not in tree_module.__all__  # documented once, in lstm_helpers.trees
 
 
-def test_tree_height_size_and_str():
-    t = Tree("A", [Tree("x"), Tree("B", [Tree("y"), Tree("z")]), Tree("x")])
-    assert (t.height, t.size, t.is_leaf) == (2, 6, False)
-    assert Tree("x").height == 0 and Tree("x").size == 1 and Tree("x").is_leaf
-    assert str(t) == "(A x (B y z) x)"
-    assert t == Tree("A", (Tree("x"), Tree("B", [Tree("y"), Tree("z")]), Tree("x")))  # lists become tuples
-    assert isinstance(t.children, tuple)
+# --------------------------------------------------------------------------- parameters
+
+
+@pytest.mark.parametrize("make, shapes", [
+    (lambda: ChildSumTreeLSTMCell(3, 5), {"weight_ih": (20, 3), "weight_hh": (20, 5), "bias_ih": (20,)}),
+    (lambda: NaryTreeLSTMCell(3, 5, n_children=2), {"weight_ih": (20, 3), "weight_hh": (25, 10), "bias_ih": (20,)}),
+])
+def test_parameters_are_named_like_pytorch(make, shapes):
+    cell = make()
+    assert {name: tuple(p.shape) for name, p in cell.named_parameters()} == shapes
+    assert all(isinstance(p, torch.nn.Parameter) for p in cell.parameters())
+
+
+@pytest.mark.parametrize("make, fan_in_hh", [
+    (lambda: ChildSumTreeLSTMCell(3, 5), 5),
+    (lambda: NaryTreeLSTMCell(3, 5, n_children=2), 10),
+])
+def test_initialisation_draws_like_two_linear_layers(make, fan_in_hh):
+    """The same seeded draws as nn.Linear(D, 4H) (weight, then bias) followed by nn.Linear(fan_in, rows, bias=False)."""
+    torch.manual_seed(0)
+    cell = make()
+    rows = cell.weight_hh.shape[0]
+    torch.manual_seed(0)
+    linear_x = torch.nn.Linear(3, 20)
+    linear_h = torch.nn.Linear(fan_in_hh, rows, bias=False)
+    assert torch.equal(cell.weight_ih, linear_x.weight) and torch.equal(cell.bias_ih, linear_x.bias)
+    assert torch.equal(cell.weight_hh, linear_h.weight)
 
 
 def test_deep_chain_does_not_hit_the_recursion_limit():
@@ -133,12 +155,6 @@ def test_deep_chain_does_not_hit_the_recursion_limit():
     assert batch.n_levels == 3001
 
 
-@pytest.mark.parametrize("children", [[1, 2], "ab", Tree("x"), [Tree("x"), "y"], 5])
-def test_tree_rejects_children_that_are_not_trees(children):
-    with pytest.raises(ValueError, match="Tree"):
-        Tree("A", children)
-
-
 def cyclic_tree():
     a = Tree("A", [Tree("x")])
     b = Tree("B", [a])
@@ -146,12 +162,11 @@ def cyclic_tree():
     return b
 
 
-def test_cycles_are_rejected_everywhere():
+def test_cycles_are_rejected_by_batching_and_recursion():
     t = cyclic_tree()
     cell = ChildSumTreeLSTMCell(2, 3)
     _, embed = make_embed(2)
-    for call in (lambda: t.height, lambda: batch_trees([t]), lambda: tree_lstm_recursive(cell, t, embed),
-                 lambda: binarize(t), lambda: draw_tree(t)):
+    for call in (lambda: batch_trees([t]), lambda: tree_lstm_recursive(cell, t, embed)):
         with pytest.raises(ValueError, match="cycle"):
             call()
 
@@ -194,8 +209,8 @@ def test_child_sum_leaf_reduces_to_h_tilde_zero():
     cell = ChildSumTreeLSTMCell(D, H)
     x = torch.randn(5, D)
     h, c = cell(x)
-    W_xi, _, W_xg, W_xo = blocks(cell.W.weight, 4, H)
-    b_i, _, b_g, b_o = blocks(cell.W.bias, 4, H)
+    W_xi, _, W_xg, W_xo = blocks(cell.weight_ih, 4, H)
+    b_i, _, b_g, b_o = blocks(cell.bias_ih, 4, H)
     i = torch.sigmoid(x @ W_xi.T + b_i)
     u = torch.tanh(x @ W_xg.T + b_g)
     o = torch.sigmoid(x @ W_xo.T + b_o)
@@ -226,9 +241,9 @@ def test_child_sum_on_a_chain_is_an_lstm_step():
     lstm = torch.nn.LSTMCell(D, H)
     cell = ChildSumTreeLSTMCell(D, H)
     with torch.no_grad():
-        cell.W.weight.copy_(lstm.weight_ih)
-        cell.W.bias.copy_(lstm.bias_ih + lstm.bias_hh)
-        cell.U.weight.copy_(lstm.weight_hh)
+        cell.weight_ih.copy_(lstm.weight_ih)
+        cell.bias_ih.copy_(lstm.bias_ih + lstm.bias_hh)
+        cell.weight_hh.copy_(lstm.weight_hh)
     x = torch.randn(T, D)
     h_l, c_l = lstm(x[:1])  # the first node is a leaf: h_0 = c_0 = 0
     h_t, c_t = cell(x[:1])
@@ -247,10 +262,10 @@ def test_child_sum_gradcheck():
     child_c = torch.randn(4, 2, requires_grad=True)
     parent = torch.tensor([0, 0, 2, 0])  # node 1 is a leaf
 
-    W, b, U = (p.detach().clone().requires_grad_(True) for p in (cell.W.weight, cell.W.bias, cell.U.weight))
+    W, b, U = (p.detach().clone().requires_grad_(True) for p in (cell.weight_ih, cell.bias_ih, cell.weight_hh))
 
     def g(x, child_h, child_c, W, b, U):  # the cell as a function of its inputs and its weights
-        return torch.func.functional_call(cell, {"W.weight": W, "W.bias": b, "U.weight": U},
+        return torch.func.functional_call(cell, {"weight_ih": W, "bias_ih": b, "weight_hh": U},
                                           (x, child_h, child_c, parent))
 
     assert torch.autograd.gradcheck(g, (x, child_h, child_c, W, b, U))
@@ -262,10 +277,10 @@ def test_nary_gradcheck():
     x = torch.randn(2, 3, requires_grad=True)
     child_h = torch.randn(2, 3, 2, requires_grad=True)
     child_c = torch.randn(2, 3, 2, requires_grad=True)
-    W, b, U = (p.detach().clone().requires_grad_(True) for p in (cell.W.weight, cell.W.bias, cell.U.weight))
+    W, b, U = (p.detach().clone().requires_grad_(True) for p in (cell.weight_ih, cell.bias_ih, cell.weight_hh))
 
     def g(x, child_h, child_c, W, b, U):
-        return torch.func.functional_call(cell, {"W.weight": W, "W.bias": b, "U.weight": U}, (x, child_h, child_c))
+        return torch.func.functional_call(cell, {"weight_ih": W, "bias_ih": b, "weight_hh": U}, (x, child_h, child_c))
 
     assert torch.autograd.gradcheck(g, (x, child_h, child_c, W, b, U))
 
@@ -278,7 +293,7 @@ def test_nary_cell_equals_its_equations(K):
     torch.manual_seed(10 + K)
     D, H, N = 3, 4, 3
     cell = NaryTreeLSTMCell(D, H, n_children=K)
-    assert cell.U.weight.shape == ((3 + K) * H, K * H)
+    assert cell.weight_hh.shape == ((3 + K) * H, K * H)
     x = torch.randn(N, D)
     child_h, child_c = torch.randn(N, K, H), torch.randn(N, K, H)
     h, c = cell(x, child_h, child_c)
@@ -308,9 +323,9 @@ def test_nary_with_one_child_is_an_lstm_step():
     lstm = torch.nn.LSTMCell(3, 4)
     cell = NaryTreeLSTMCell(3, 4, n_children=1)
     with torch.no_grad():
-        cell.W.weight.copy_(lstm.weight_ih)
-        cell.W.bias.copy_(lstm.bias_ih + lstm.bias_hh)
-        cell.U.weight.copy_(lstm.weight_hh)  # rows i, f_1, g, o = the LSTM's i, f, g, o
+        cell.weight_ih.copy_(lstm.weight_ih)
+        cell.bias_ih.copy_(lstm.bias_ih + lstm.bias_hh)
+        cell.weight_hh.copy_(lstm.weight_hh)  # rows i, f_1, g, o = the LSTM's i, f, g, o
     x, h, c = torch.randn(2, 3), torch.randn(2, 4), torch.randn(2, 4)
     h_l, c_l = lstm(x, (h, c))
     h_n, c_n = cell(x, h[:, None], c[:, None])
@@ -346,10 +361,11 @@ def test_batched_equals_recursive(kind, seed):
         torch.testing.assert_close(c[batch.roots[b]], c_rec)
     # and the gradients agree too
     h[batch.roots].sum().backward()
-    batched_grad = cell.W.weight.grad.clone()
+    batched_grads = [p.grad.clone() for p in cell.parameters()]
     cell.zero_grad()
     sum(tree_lstm_recursive(cell, t, embed)[0].sum() for t in trees).backward()
-    torch.testing.assert_close(batched_grad, cell.W.weight.grad)
+    for batched_grad, p in zip(batched_grads, cell.parameters()):
+        torch.testing.assert_close(batched_grad, p.grad)
 
 
 def test_batch_structure():
@@ -380,13 +396,10 @@ def test_batch_structure():
     assert isinstance(moved, TreeBatch) and torch.equal(moved.ids, batch.ids)
 
 
-def test_binarize():
+def test_binarized_trees_batch_as_binary():
     t = Tree("A", [Tree("x"), Tree("y"), Tree("B", [Tree("z"), Tree("x"), Tree("y")]), Tree("z")])
-    b = binarize(t)
-    assert str(b) == "(A (A (A x y) (B (B z x) y)) z)"
-    assert batch_trees([b]).arities == frozenset({2})
-    assert binarize(Tree("x")) == Tree("x")
-    assert binarize(Tree("A", [Tree("x")])) == Tree("A", [Tree("x")])
+    assert batch_trees([t]).arities == frozenset({3, 4})
+    assert batch_trees([binarize(t)], n_children=2).arities == frozenset({2})
 
 
 # --------------------------------------------------------------------------- bad input
@@ -461,21 +474,3 @@ def test_forward_rejects_wrong_cells_and_inputs():
         tree_lstm_recursive(cell, "(A x y)", lambda node: torch.zeros(2))
     with pytest.raises(ValueError, match=r"embed\(node\) must have shape \(D,\)"):
         tree_lstm_recursive(cell, Tree("x"), lambda node: torch.zeros(1, 2))
-
-
-# --------------------------------------------------------------------------- figure
-
-
-def test_draw_tree():
-    t = Tree("A", [Tree("x"), Tree("B", [Tree("y"), Tree("z")])])
-    ax = draw_tree(t, values=[np.linspace(-1, 1, 3)] * 5, value_label="c")
-    assert len(ax.texts) == 5
-    ax = draw_tree(t, notes=list("abcde"))
-    assert len(ax.texts) == 10
-    with pytest.raises(ValueError, match="one text per node"):
-        draw_tree(t, notes=["a"])
-    with pytest.raises(ValueError, match="one vector per node"):
-        draw_tree(t, values=[np.zeros(3)] * 4)
-    with pytest.raises(ValueError, match="same length"):
-        draw_tree(t, values=[np.zeros(3)] * 4 + [np.zeros(2)])
-    matplotlib.pyplot.close("all")

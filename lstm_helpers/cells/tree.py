@@ -1,4 +1,4 @@
-r"""Tree-structured LSTMs: the child-sum and the N-ary Tree-LSTM cell.
+r"""Tree-structured LSTMs: the child-sum and the N-ary Tree-LSTM cell, and batching trees.
 
 A chain LSTM computes the state of step :math:`t` from the state of one
 predecessor, step :math:`t-1`. A Tree-LSTM (Tai, Socher and Manning, 2015) computes the
@@ -10,15 +10,28 @@ state of a node :math:`j` from the states of all its children
   its own forget gate (Tai et al., eqs. 2--8).
 - :class:`NaryTreeLSTMCell` takes exactly ``n_children`` ordered children and
   has separate weights for each child position (Tai et al., eqs. 9--14).
-- :class:`Tree` holds one tree; :func:`batch_trees` turns many trees into a
-  :class:`TreeBatch`, a schedule that :func:`tree_lstm_forward` evaluates level
-  by level, all nodes of the same height at once, in ``O(height)`` cell calls.
-  :func:`tree_lstm_recursive` evaluates one tree node by node, as the
-  equations read; both give the same states.
-- :func:`binarize` turns a tree with wider nodes into a binary one, for the
-  N-ary cell with ``n_children=2``.
-- :func:`draw_tree` draws a tree with a small heatmap of a state vector under
-  every node.
+- :func:`batch_trees` turns many :class:`~lstm_helpers.trees.Tree` objects
+  into a :class:`TreeBatch`, a schedule that :func:`tree_lstm_forward`
+  evaluates level by level, all nodes of the same height at once, in
+  ``O(height)`` cell calls. :func:`tree_lstm_recursive` evaluates one tree
+  node by node, as the equations read; both give the same states.
+
+The trees themselves (:class:`~lstm_helpers.trees.Tree`,
+:func:`~lstm_helpers.trees.binarize`, :func:`~lstm_helpers.trees.draw_tree`)
+live in :mod:`lstm_helpers.trees`, which does not import PyTorch; they can
+also be imported from here.
+
+Parameter layout
+----------------
+Named as in ``torch.nn.LSTMCell``, with the gate blocks of ``H`` rows stacked
+along dim 0 in PyTorch's order **i, f, g, o** (g is the candidate, Tai et
+al.'s :math:`u_j`): ``weight_ih`` multiplies the node's input, ``weight_hh``
+the children's hidden states, and ``bias_ih`` is the bias. There is one bias
+vector, not PyTorch's two: ``bias_ih + bias_hh`` of an ``nn.LSTMCell`` only
+matters through its sum, so copying an LSTM's weights into a tree cell means
+``bias_ih = lstm.bias_ih + lstm.bias_hh``. The N-ary cell's ``weight_hh`` has
+:math:`3 + K` row blocks (:math:`i, f_1, \dots, f_K, g, o`), see
+:class:`NaryTreeLSTMCell`.
 
 Shapes are batch first, like the rest of the course: node inputs ``x (N, D)``,
 states ``h, c (N, H)``.
@@ -26,7 +39,8 @@ states ``h, c (N, H)``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -34,179 +48,33 @@ import torch
 from torch import nn
 
 from .._checks import check_int, check_size, check_tensor
+from ..trees import Tree, _postorder
+from ..trees import binarize as binarize  # importable from here too
+from ..trees import draw_tree as draw_tree  # importable from here too
 
 __all__ = [
-    "Tree",
     "TreeBatch",
     "ChildSumTreeLSTMCell",
     "NaryTreeLSTMCell",
     "batch_trees",
-    "binarize",
     "tree_lstm_forward",
     "tree_lstm_recursive",
-    "draw_tree",
 ]
 
 
-# --------------------------------------------------------------------------- trees
+def _init_parameters(cell):
+    """Initialise like two ``nn.Linear`` layers: ``weight_ih`` and ``bias_ih``, then ``weight_hh``.
 
-
-@dataclass(frozen=True)
-class Tree:
-    """A node of a tree: a ``label`` and an ordered tuple of ``children``.
-
-    A leaf is a ``Tree`` without children. Trees are immutable and compare
-    equal when their labels and children are equal.
-
-    Parameters
-    ----------
-    label : hashable
-        What the node holds, for example a token such as ``"MAX"`` or ``"7"``.
-    children : sequence of Tree
-        The children, in order; stored as a tuple.
-
-    Raises
-    ------
-    ValueError
-        If ``children`` is not a sequence of ``Tree`` instances.
-
-    Examples
-    --------
-    >>> t = Tree("MAX", [Tree("2"), Tree("MIN", [Tree("4"), Tree("7")])])
-    >>> t.height, t.size, len(t.children)
-    (2, 5, 2)
-    >>> str(t)
-    '(MAX 2 (MIN 4 7))'
+    Each ``nn.Linear(fan_in, out)`` draws its weight uniformly from
+    ``[-1/sqrt(fan_in), 1/sqrt(fan_in)]`` (written as a Kaiming-uniform draw
+    with ``a = sqrt(5)``), then its bias from the same range. The draws come
+    in the same order and with the same bounds as PyTorch's, so a seeded cell
+    gets the same numbers.
     """
-
-    label: Any
-    children: tuple = field(default=())
-
-    def __post_init__(self):
-        children = self.children
-        if isinstance(children, (str, bytes, Tree)) or not hasattr(children, "__iter__"):
-            raise ValueError(
-                f"children must be a sequence of Tree objects, got {type(children).__name__} "
-                "(write Tree(label, [child1, child2]) and Tree(label) for a leaf)"
-            )
-        children = tuple(children)
-        for k, child in enumerate(children):
-            if not isinstance(child, Tree):
-                raise ValueError(
-                    f"child {k} of node {self.label!r} must be a Tree, got {type(child).__name__} "
-                    f"{child!r} (wrap a leaf label as Tree(label))"
-                )
-        object.__setattr__(self, "children", children)
-
-    @property
-    def is_leaf(self) -> bool:
-        """True when the node has no children."""
-        return not self.children
-
-    @property
-    def height(self) -> int:
-        """Longest path from this node down to a leaf, counted in edges (a leaf has height 0)."""
-        return _heights_and_size(self)[0]
-
-    @property
-    def size(self) -> int:
-        """Number of nodes in the tree."""
-        return _heights_and_size(self)[1]
-
-    def __str__(self) -> str:
-        if self.is_leaf:
-            return str(self.label)
-        return "(" + " ".join([str(self.label)] + [str(c) for c in self.children]) + ")"
-
-
-def _postorder(tree: Tree):
-    """Yield ``(node, child_results)`` bottom-up without recursion; reject cycles and non-trees.
-
-    ``child_results`` holds the values that the caller sent back for the
-    children (via the generator's ``send``), in order.
-    """
-    if not isinstance(tree, Tree):
-        raise ValueError(f"expected a Tree, got {type(tree).__name__} {tree!r}")
-    on_path = {id(tree)}
-    stack = [(tree, 0, [])]
-    while stack:
-        node, k, results = stack[-1]
-        if k < len(node.children):
-            stack[-1] = (node, k + 1, results)
-            child = node.children[k]
-            if id(child) in on_path:
-                raise ValueError(f"the tree has a cycle: node {child.label!r} is its own ancestor")
-            on_path.add(id(child))
-            stack.append((child, 0, []))
-            continue
-        stack.pop()
-        on_path.discard(id(node))
-        value = yield node, results
-        if stack:
-            stack[-1][2].append(value)
-
-
-def _heights_and_size(tree: Tree):
-    gen = _postorder(tree)
-    value = None
-    try:
-        node, results = next(gen)
-        while True:
-            value = (1 + max(r[0] for r in results) if results else 0, 1 + sum(r[1] for r in results))
-            node, results = gen.send(value)
-    except StopIteration:
-        return value
-
-
-def binarize(tree):
-    """Turn every node with more than two children into a left-branching chain of binary nodes.
-
-    A node ``(op a b c d)`` becomes ``(op (op (op a b) c) d)``: every new node
-    keeps the label of the node it replaces, its left child is the node
-    before it in the chain and its right child is the next argument. Leaves
-    and nodes with one or two children are kept. The result has only binary
-    internal nodes (if the input has no unary ones), for
-    :class:`NaryTreeLSTMCell` with ``n_children=2``.
-
-    Read with the same operator at every new node, the binary tree means
-    what the original means only when the operator is a *left fold*:
-    ``op(a_1, ..., a_k) == op(op(a_1, ..., a_(k-1)), a_k)``. The five ListOps
-    operators of :mod:`lstm_helpers.tasks.listops` are; a median is not (the
-    median of three digits depends on the smaller *and* the larger of the
-    first two, which one digit cannot carry).
-
-    Parameters
-    ----------
-    tree : Tree
-
-    Returns
-    -------
-    Tree
-
-    Raises
-    ------
-    ValueError
-        If ``tree`` is not a Tree or has a cycle.
-
-    Examples
-    --------
-    >>> str(binarize(Tree("SM", [Tree("1"), Tree("2"), Tree("3"), Tree("4")])))
-    '(SM (SM (SM 1 2) 3) 4)'
-    """
-    gen = _postorder(tree)
-    result = None
-    try:
-        node, kids = next(gen)
-        while True:
-            if len(kids) <= 2:
-                result = Tree(node.label, kids)
-            else:
-                result = Tree(node.label, kids[:2])
-                for kid in kids[2:]:
-                    result = Tree(node.label, [result, kid])
-            node, kids = gen.send(result)
-    except StopIteration:
-        return result
+    nn.init.kaiming_uniform_(cell.weight_ih, a=math.sqrt(5))
+    bound = 1.0 / math.sqrt(cell.weight_ih.shape[1])
+    nn.init.uniform_(cell.bias_ih, -bound, bound)
+    nn.init.kaiming_uniform_(cell.weight_hh, a=math.sqrt(5))
 
 
 # --------------------------------------------------------------------------- cells
@@ -241,13 +109,15 @@ class ChildSumTreeLSTMCell(nn.Module):
 
     Attributes
     ----------
-    W : torch.nn.Linear
-        ``W.weight (4H, D)`` stacks :math:`W_{xi}, W_{xf}, W_{xg}, W_{xo}` (gate
-        order i, f, g, o as in ``torch.nn.LSTMCell.weight_ih``; g is the
-        candidate :math:`u_j`), ``W.bias (4H,)`` stacks the biases.
-    U : torch.nn.Linear
-        No bias; ``U.weight (4H, H)`` stacks :math:`W_{hi}, W_{hf}, W_{hg}, W_{ho}`
-        like ``torch.nn.LSTMCell.weight_hh``.
+    weight_ih : torch.nn.Parameter, shape (4H, D)
+        Stacks :math:`W_{xi}, W_{xf}, W_{xg}, W_{xo}` (gate order i, f, g, o as
+        in ``torch.nn.LSTMCell.weight_ih``; g is the candidate :math:`u_j`).
+    weight_hh : torch.nn.Parameter, shape (4H, H)
+        Stacks :math:`W_{hi}, W_{hf}, W_{hg}, W_{ho}` like
+        ``torch.nn.LSTMCell.weight_hh``.
+    bias_ih : torch.nn.Parameter, shape (4H,)
+        Stacks :math:`b_i, b_f, b_g, b_o`; the only bias (an ``nn.LSTMCell``'s
+        two biases copy in as their sum).
 
     Examples
     --------
@@ -258,14 +128,26 @@ class ChildSumTreeLSTMCell(nn.Module):
     >>> h, c = cell(x, child_h, child_c, parent)
     >>> h.shape, c.shape
     (torch.Size([2, 2]), torch.Size([2, 2]))
+    >>> tuple(cell.weight_ih.shape), tuple(cell.weight_hh.shape), tuple(cell.bias_ih.shape)
+    ((8, 3), (8, 2), (8,))
     """
 
     def __init__(self, input_size: int, hidden_size: int):
         super().__init__()
         self.input_size = check_size("input_size", input_size)
         self.hidden_size = check_size("hidden_size", hidden_size)
-        self.W = nn.Linear(self.input_size, 4 * self.hidden_size)
-        self.U = nn.Linear(self.hidden_size, 4 * self.hidden_size, bias=False)
+        H = self.hidden_size
+        self.weight_ih = nn.Parameter(torch.empty(4 * H, self.input_size))
+        self.weight_hh = nn.Parameter(torch.empty(4 * H, H))
+        self.bias_ih = nn.Parameter(torch.empty(4 * H))
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        """PyTorch's ``nn.Linear`` initialisation, uniform in ``[-1/sqrt(fan_in), 1/sqrt(fan_in)]``.
+
+        ``weight_ih`` and ``bias_ih`` use ``fan_in = D``, ``weight_hh`` uses ``fan_in = H``.
+        """
+        _init_parameters(self)
 
     def extra_repr(self) -> str:
         return f"input_size={self.input_size}, hidden_size={self.hidden_size}"
@@ -299,20 +181,20 @@ class ChildSumTreeLSTMCell(nn.Module):
         """
         D, H = self.input_size, self.hidden_size
         check_tensor("x", x, (None, None), "(N, D)")
-        check_tensor("x", x, (x.shape[0], D), "(N, D)", like=self.W.weight)
+        check_tensor("x", x, (x.shape[0], D), "(N, D)", like=self.weight_ih)
         N = x.shape[0]
-        ax = self.W(x)  # (N, 4H)
+        ax = nn.functional.linear(x, self.weight_ih, self.bias_ih)  # (N, 4H)
         a_i, a_f, a_g, a_o = ax.split(H, dim=1)
-        U_i, U_f, U_g, U_o = self.U.weight.split(H, dim=0)  # each (H, H)
+        U_i, U_f, U_g, U_o = self.weight_hh.split(H, dim=0)  # each (H, H)
         if child_h is None and child_c is None:
             h_sum = x.new_zeros(N, H)
             c_sum = x.new_zeros(N, H)
         else:
             if child_h is None or child_c is None or parent is None:
                 raise ValueError("give child_h, child_c and parent together (or none of them, for leaves)")
-            check_tensor("child_h", child_h, (None, H), "(M, H)", like=self.W.weight)
+            check_tensor("child_h", child_h, (None, H), "(M, H)", like=self.weight_ih)
             M = child_h.shape[0]
-            check_tensor("child_c", child_c, (M, H), "(M, H)", like=self.W.weight)
+            check_tensor("child_c", child_c, (M, H), "(M, H)", like=self.weight_ih)
             check_tensor("parent", parent, (M,), "(M,)", floating=False)
             if parent.dtype != torch.long:
                 raise ValueError(f"parent must hold int64 node indices, got dtype {parent.dtype}")
@@ -362,15 +244,18 @@ class NaryTreeLSTMCell(nn.Module):
 
     Attributes
     ----------
-    W : torch.nn.Linear
-        ``W.weight (4H, D)``: :math:`W_{xi}, W_{xf}, W_{xg}, W_{xo}` (order i, f,
-        g, o; g is the candidate :math:`u_j`); ``W.bias (4H,)``. The forget gates
-        of all children share :math:`W_{xf}` and :math:`b_f`.
-    U : torch.nn.Linear
-        No bias; ``U.weight ((3 + K) H, K H)``. Its row blocks are
-        :math:`i, f_1, \dots, f_K, g, o` and its column blocks the children
-        :math:`\ell = 1 \dots K`: ``U.weight[(1 + k) H:(2 + k) H, l H:(l + 1) H]``
-        is :math:`U^{(f)}_{k+1,\,l+1}` (Python counts from 0).
+    weight_ih : torch.nn.Parameter, shape (4H, D)
+        :math:`W_{xi}, W_{xf}, W_{xg}, W_{xo}` (order i, f, g, o; g is the
+        candidate :math:`u_j`). The forget gates of all children share
+        :math:`W_{xf}` and :math:`b_f`.
+    weight_hh : torch.nn.Parameter, shape ((3 + K) H, K H)
+        Its row blocks are :math:`i, f_1, \dots, f_K, g, o` and its column
+        blocks the children :math:`\ell = 1 \dots K`:
+        ``weight_hh[(1 + k) H:(2 + k) H, l H:(l + 1) H]`` is
+        :math:`U^{(f)}_{k+1,\,l+1}` (Python counts from 0). With ``K = 1`` the
+        row blocks are i, f, g, o, the layout of ``torch.nn.LSTMCell.weight_hh``.
+    bias_ih : torch.nn.Parameter, shape (4H,)
+        :math:`b_i, b_f, b_g, b_o`; the only bias.
 
     Examples
     --------
@@ -386,8 +271,17 @@ class NaryTreeLSTMCell(nn.Module):
         self.hidden_size = check_size("hidden_size", hidden_size)
         self.n_children = check_int("n_children", n_children, 1)
         K, H = self.n_children, self.hidden_size
-        self.W = nn.Linear(self.input_size, 4 * H)
-        self.U = nn.Linear(K * H, (3 + K) * H, bias=False)
+        self.weight_ih = nn.Parameter(torch.empty(4 * H, self.input_size))
+        self.weight_hh = nn.Parameter(torch.empty((3 + K) * H, K * H))
+        self.bias_ih = nn.Parameter(torch.empty(4 * H))
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        """PyTorch's ``nn.Linear`` initialisation, uniform in ``[-1/sqrt(fan_in), 1/sqrt(fan_in)]``.
+
+        ``weight_ih`` and ``bias_ih`` use ``fan_in = D``, ``weight_hh`` uses ``fan_in = K H``.
+        """
+        _init_parameters(self)
 
     def extra_repr(self) -> str:
         return f"input_size={self.input_size}, hidden_size={self.hidden_size}, n_children={self.n_children}"
@@ -413,7 +307,7 @@ class NaryTreeLSTMCell(nn.Module):
         """
         D, H, K = self.input_size, self.hidden_size, self.n_children
         check_tensor("x", x, (None, None), "(N, D)")
-        check_tensor("x", x, (x.shape[0], D), "(N, D)", like=self.W.weight)
+        check_tensor("x", x, (x.shape[0], D), "(N, D)", like=self.weight_ih)
         N = x.shape[0]
         if child_h is None and child_c is None:
             child_h = x.new_zeros(N, K, H)
@@ -421,10 +315,10 @@ class NaryTreeLSTMCell(nn.Module):
         elif child_h is None or child_c is None:
             raise ValueError("give child_h and child_c together (or neither, for leaves)")
         for name, t in (("child_h", child_h), ("child_c", child_c)):
-            check_tensor(name, t, (N, K, H), "(N, K, H)", like=self.W.weight)
-        a = self.U(child_h.reshape(N, K * H))  # (N, (3 + K) H)
+            check_tensor(name, t, (N, K, H), "(N, K, H)", like=self.weight_ih)
+        a = nn.functional.linear(child_h.reshape(N, K * H), self.weight_hh)  # (N, (3 + K) H)
         a_i, a_f, a_g, a_o = a[:, :H], a[:, H:(1 + K) * H], a[:, (1 + K) * H:(2 + K) * H], a[:, (2 + K) * H:]
-        w_i, w_f, w_g, w_o = self.W(x).split(H, dim=1)
+        w_i, w_f, w_g, w_o = nn.functional.linear(x, self.weight_ih, self.bias_ih).split(H, dim=1)
         i = torch.sigmoid(w_i + a_i)
         f = torch.sigmoid(w_f[:, None, :] + a_f.reshape(N, K, H))  # (N, K, H): one gate per child
         o = torch.sigmoid(w_o + a_o)
@@ -522,7 +416,7 @@ class TreeBatch:
     def tree_rows(self, b=0):
         """Node indices of tree ``b`` in pre-order: ``h[batch.tree_rows(b)]`` lists its states root first.
 
-        This is the order :func:`draw_tree` expects for its ``values``.
+        This is the order :func:`~lstm_helpers.trees.draw_tree` expects for its ``values``.
         """
         check_int("b", b, 0)
         if b >= self.n_trees:
@@ -702,7 +596,7 @@ def tree_lstm_forward(cell, x, batch):
     _check_cell(cell)
     if not isinstance(batch, TreeBatch):
         raise ValueError(f"batch must be a TreeBatch (from batch_trees), got {type(batch).__name__}")
-    check_tensor("x", x, (batch.n_nodes, cell.input_size), "(M, D)", like=cell.W.weight)
+    check_tensor("x", x, (batch.n_nodes, cell.input_size), "(M, D)", like=cell.weight_ih)
     nary = isinstance(cell, NaryTreeLSTMCell)
     if nary and batch.arities - {cell.n_children}:
         raise ValueError(
@@ -766,7 +660,7 @@ def tree_lstm_recursive(cell, tree, embed):
         node, results = next(gen)
         while True:
             x = embed(node)
-            check_tensor("embed(node)", x, (cell.input_size,), "(D,)", like=cell.W.weight)
+            check_tensor("embed(node)", x, (cell.input_size,), "(D,)", like=cell.weight_ih)
             x = x[None]
             if not results:
                 h, c = cell(x)
@@ -786,120 +680,3 @@ def tree_lstm_recursive(cell, tree, embed):
             node, results = gen.send(state)
     except StopIteration:
         return state
-
-
-# --------------------------------------------------------------------------- figure
-
-
-def _layout(tree):
-    """x, y positions of every node occurrence (leaves spaced 1 apart, parents centred)."""
-    nodes, parents, xs = [], [], []
-    next_leaf = [0.0]
-    depth_of = []
-
-    def walk(node, depth, parent):  # recursion is fine for the small trees that are drawn
-        m = len(nodes)
-        nodes.append(node)
-        parents.append(parent)
-        depth_of.append(depth)
-        xs.append(None)
-        if node.is_leaf:
-            xs[m] = next_leaf[0]
-            next_leaf[0] += 1.0
-        else:
-            kids = [walk(child, depth + 1, m) for child in node.children]
-            xs[m] = (xs[kids[0]] + xs[kids[-1]]) / 2
-        return m
-
-    _heights_and_size(tree)  # rejects cycles before walking
-    walk(tree, 0, None)
-    return nodes, parents, xs, depth_of
-
-
-def draw_tree(tree, values=None, ax=None, cmap="coolwarm", vmax=1.0, fontsize=13, value_label=None, notes=None):
-    """Draw a tree top-down, with an optional heatmap strip of a vector under every node.
-
-    Parameters
-    ----------
-    tree : Tree
-    values : sequence of array-like, optional
-        One vector per node, in pre-order (root first, then the subtrees of
-        the children from left to right), for example the cell states
-        ``c_j``, each of shape ``(H,)`` with the same ``H``; drawn as a row of
-        ``H`` coloured squares below the node's label.
-    ax : matplotlib.axes.Axes, optional
-    cmap : str
-        Colour map of the strips.
-    vmax : float
-        Strips are coloured on the range ``[-vmax, vmax]``.
-    fontsize : int
-    value_label : str, optional
-        Label of the colour bar (drawn when ``values`` is given).
-    notes : sequence of str, optional
-        One short text per node, in pre-order, written below the node (for
-        example a prediction).
-
-    Returns
-    -------
-    matplotlib.axes.Axes
-
-    Raises
-    ------
-    ValueError
-        If ``tree`` is not a Tree, or ``values`` does not hold one vector of
-        the same length per node, or ``notes`` one text per node.
-    """
-    import matplotlib.pyplot as plt
-    from matplotlib.patches import FancyBboxPatch, Rectangle
-
-    nodes, parents, xs, depth = _layout(tree)
-    if values is not None:
-        values = [np.asarray(v, dtype=float).ravel() for v in values]
-        if len(values) != len(nodes):
-            raise ValueError(f"values must hold one vector per node in pre-order: {len(nodes)} nodes, "
-                             f"got {len(values)} vectors")
-        widths = {len(v) for v in values}
-        if len(widths) != 1:
-            raise ValueError(f"every vector in values must have the same length (H,), got lengths {sorted(widths)}")
-    if notes is not None:
-        notes = [str(n) for n in notes]
-        if len(notes) != len(nodes):
-            raise ValueError(f"notes must hold one text per node in pre-order: {len(nodes)} nodes, got {len(notes)}")
-    # below each box: the strip of values (0.36 high), then the note (0.3 high); edges leave below both
-    strip_y = 0.62 if values is not None else 0.26
-    note_y = strip_y + 0.23
-    below = note_y + 0.15 if notes is not None else strip_y + 0.02
-    if ax is None:
-        n_leaves = sum(node.is_leaf for node in nodes)
-        _, ax = plt.subplots(figsize=(max(4.0, 1.1 * n_leaves + 1), (1.0 + below) * (max(depth) + 1) + 0.6))
-    ys = [-(1.0 + below) * d for d in depth]
-    for m, p in enumerate(parents):
-        if p is not None:
-            ax.plot([xs[p], xs[m]], [ys[p] - below, ys[m] + 0.25], color="#333333", lw=1.4, zorder=1)
-    norm = plt.Normalize(-vmax, vmax)
-    colormap = plt.get_cmap(cmap)
-    for m, node in enumerate(nodes):
-        face = "#fdbf6f" if not node.is_leaf else "#a6cee3"
-        ax.add_patch(FancyBboxPatch((xs[m] - 0.38, ys[m] - 0.22), 0.76, 0.44, boxstyle="round,pad=0.04",
-                                    fc=face, ec="#333333", lw=1.3, zorder=2))
-        ax.text(xs[m], ys[m], str(node.label), ha="center", va="center", fontsize=fontsize, zorder=3)
-        if values is not None:
-            v = values[m]
-            w = 0.8 / len(v)
-            for k, val in enumerate(v):
-                ax.add_patch(Rectangle((xs[m] - 0.4 + k * w, ys[m] - 0.62), w, 0.28, fc=colormap(norm(val)),
-                                       ec="#555555", lw=0.6, zorder=2))
-        if notes is not None:
-            ax.text(xs[m], ys[m] - note_y, notes[m], ha="center", va="center",
-                    fontsize=fontsize - 2, color="#222222", zorder=3)
-    ax.set_xlim(min(xs) - 0.7, max(xs) + 0.7)
-    ax.set_ylim(min(ys) - below - 0.15, 0.5)
-    ax.set_aspect("equal")
-    ax.axis("off")
-    if values is not None:
-        sm = plt.cm.ScalarMappable(norm=norm, cmap=colormap)
-        bar = ax.figure.colorbar(sm, ax=ax, fraction=0.03, pad=0.02)
-        if value_label:
-            bar.set_label(value_label, fontsize=12)
-        bar.ax.tick_params(labelsize=11)
-    return ax

@@ -13,8 +13,8 @@ The value of every expression is a digit, so the task is a 10-class
 classification. Each of the five operators is a *left fold*: its value on
 ``a_1 ... a_k`` equals the operator applied to two arguments, the value on
 ``a_1 ... a_(k-1)`` and ``a_k`` (the median of the original ListOps is not).
-This is why :func:`~lstm_helpers.cells.tree.binarize` keeps the value of an
-expression. The expression is also a tree (:class:`~lstm_helpers.cells.tree.Tree`):
+This is why :func:`~lstm_helpers.trees.binarize` keeps the value of an
+expression. The expression is also a tree (:class:`~lstm_helpers.trees.Tree`):
 an operator node whose children are its arguments, with digits as leaves.
 A tree model reads the tree; a sequential model reads the flat token
 sequence with its brackets.
@@ -23,8 +23,8 @@ sequence with its brackets.
 that shares no expression with a training set. :func:`node_values` gives the
 value of every node of a :class:`~lstm_helpers.cells.tree.TreeBatch`.
 
-This module imports PyTorch only when trees are built (the trees are
-:class:`lstm_helpers.cells.tree.Tree` objects).
+The trees are :class:`lstm_helpers.trees.Tree` objects, which need no
+PyTorch; only :func:`node_values`, which reads a ``TreeBatch``, imports it.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .._checks import check_choice, check_int, check_rng
+from ..trees import Tree
 
 __all__ = [
     "OPERATORS",
@@ -184,8 +185,6 @@ def parse(expression):
     >>> str(parse("[MAX 2 9 [MIN 4 7 ] 0 ]"))
     '(MAX 2 9 (MIN 4 7) 0)'
     """
-    from ..cells.tree import Tree
-
     tokens = expression.split() if isinstance(expression, str) else list(expression)
     if not tokens:
         raise ValueError("expression must hold at least one token, got an empty expression")
@@ -257,7 +256,7 @@ def node_values(batch) -> np.ndarray:
     applied to the values of its children, in order. For the root of a tree
     this is :func:`evaluate`; for a node inside the tree it is the value of
     the subexpression below it. On a binarized tree
-    (:func:`~lstm_helpers.cells.tree.binarize`) every new node holds the value
+    (:func:`~lstm_helpers.trees.binarize`) every new node holds the value
     of the operator on the arguments so far, because every operator is a left
     fold.
 
@@ -394,7 +393,7 @@ def listops(n, rng, max_depth=4, max_args=4, min_depth=1, branch_prob=0.25, oper
         The named tuple ``(trees, tokens, labels, depths)`` (:class:`ListOps`);
         unpack it in this order or read the fields by name.
     trees : list of Tree, length n
-        The expressions as trees (:class:`~lstm_helpers.cells.tree.Tree`).
+        The expressions as trees (:class:`~lstm_helpers.trees.Tree`).
     tokens : list of list of str, length n
         The same expressions as flat token sequences (:func:`to_tokens`).
     labels : ndarray of int64, shape (n,)
@@ -423,8 +422,6 @@ def listops(n, rng, max_depth=4, max_args=4, min_depth=1, branch_prob=0.25, oper
     >>> all(evaluate(t) == y for t, y in zip(data.trees, data.labels))
     True
     """
-    from ..cells.tree import Tree
-
     n = check_int("n", n, 1)
     min_depth = check_int("min_depth", min_depth, 1)
     max_depth = check_int("max_depth", max_depth, min_depth)
