@@ -122,3 +122,26 @@ def test_quick_run_of_each_experiment_writes_into_a_folder(argv, tmp_path, capsy
     data = load(argv[0], path.stem, folder=tmp_path)
     assert data["experiment"] == argv[0] and data["seeds"] == [0, 1]
     assert f"wrote {path}" in capsys.readouterr().out
+
+
+def test_stored_results_are_standard_json_and_infinity_round_trips(tmp_path):
+    import glob
+    import json
+    import math
+    import pathlib
+
+    def refuse(constant):
+        raise ValueError(f"non-standard JSON constant {constant}")
+
+    root = pathlib.Path(__file__).resolve().parents[1]
+    files = glob.glob(str(root / "book" / "data" / "*" / "*.json"))
+    assert files
+    for path in files:
+        json.loads(pathlib.Path(path).read_text(), parse_constant=refuse)
+    from lstm_helpers.experiments import runner
+
+    data = {"experiment": "long_lags", "name": "x", "median": math.inf, "runs": [1.5, -math.inf]}
+    runner.store(data, tmp_path / "x.json")
+    json.loads((tmp_path / "x.json").read_text(), parse_constant=refuse)
+    back = runner._loads((tmp_path / "x.json").read_text())
+    assert back["median"] == math.inf and back["runs"] == [1.5, -math.inf]

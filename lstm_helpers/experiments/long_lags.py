@@ -36,7 +36,6 @@ recent training sequences, each judged before the update that used it):
 
 from __future__ import annotations
 
-import json
 import math
 import pathlib
 import time
@@ -625,7 +624,7 @@ def long_lags(config, models=("rnn", "lstm", "lstm_bf1"), seeds=(0, 1, 2), *, de
         out = pathlib.Path(out)
         if out.exists():
             try:
-                old = json.loads(out.read_text())
+                old = runner._loads(out.read_text())
             except (OSError, ValueError):
                 old = None
             if old and old.get("config") == data["config"] and old.get("seeds") == data["seeds"]:

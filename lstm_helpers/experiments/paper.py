@@ -10,14 +10,13 @@ each file.
 
 from __future__ import annotations
 
-import json
 import pathlib
 
 import numpy as np
 
 from .._checks import check_choice
 from ..utils import data_dir
-from .runner import load
+from .runner import _dumps, _loads, load
 
 __all__ = ["PAPER", "results_table", "seed_table", "refresh_paper"]
 
@@ -183,12 +182,12 @@ def refresh_paper(folder=None):
     folder = data_dir("long_lags") if folder is None else pathlib.Path(folder)
     changed = []
     for path in sorted(folder.glob("*.json")):
-        data = json.loads(path.read_text())
+        data = _loads(path.read_text())
         if data.get("experiment") != "long_lags":
             continue
         paper = PAPER.get(data["name"])
         if data.get("paper") != paper:
             data["paper"] = paper
-            path.write_text(json.dumps(data, indent=1) + "\n")
+            path.write_text(_dumps(data))
             changed.append(path.stem)
     return changed

@@ -317,6 +317,36 @@ def summarize(runs, batch_size=None):
 # --------------------------------------------------------------------------- storage
 
 
+def _encode(value):
+    """Infinite medians as the string ``"inf"``: the files stay standard JSON."""
+    if isinstance(value, float) and math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    if isinstance(value, dict):
+        return {k: _encode(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_encode(v) for v in value]
+    return value
+
+
+def _decode(value):
+    """The inverse of :func:`_encode`; also reads the non-standard ``Infinity`` of older files."""
+    if value in ("inf", "-inf"):
+        return math.inf if value == "inf" else -math.inf
+    if isinstance(value, dict):
+        return {k: _decode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    return value
+
+
+def _dumps(data) -> str:
+    return json.dumps(_encode(data), indent=1, allow_nan=False) + "\n"
+
+
+def _loads(text: str):
+    return _decode(json.loads(text))
+
+
 def store(data, path):
     """Write one result as JSON, with ``schema_version`` = :data:`SCHEMA_VERSION` first.
 
@@ -338,7 +368,7 @@ def store(data, path):
     data = {"schema_version": SCHEMA_VERSION, **{k: v for k, v in data.items() if k != "schema_version"}}
     path = pathlib.Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=1) + "\n")
+    path.write_text(_dumps(data))
     return data
 
 
@@ -375,7 +405,7 @@ def load(experiment, name, folder=None):
     """
     check_choice("experiment", experiment, tuple(EXPERIMENTS))
     folder = data_dir(experiment) if folder is None else pathlib.Path(folder)
-    data = load_stored(experiment, name, f"{experiment} result", folder=folder)
+    data = _decode(load_stored(experiment, name, f"{experiment} result", folder=folder))
     return _check_schema(data, f"{folder / name}.json")
 
 
@@ -406,7 +436,8 @@ def migrate(folder=None, experiment=None):
     folder = pathlib.Path(folder)
     changed = []
     for path in sorted(folder.glob("*.json")):
-        data = json.loads(path.read_text())
+        text = path.read_text()
+        data = _loads(text)
         version = data.get("schema_version", 0)
         if not isinstance(version, int) or version > SCHEMA_VERSION:
             raise ValueError(f"{path} has schema_version {version!r}; this package knows 0 to {SCHEMA_VERSION}")
@@ -415,8 +446,8 @@ def migrate(folder=None, experiment=None):
             continue
         new = EXPERIMENTS[name].upgrade(dict(data))
         new = {"schema_version": SCHEMA_VERSION, **{k: v for k, v in new.items() if k != "schema_version"}}
-        if new != data or list(new) != list(data):
-            path.write_text(json.dumps(new, indent=1) + "\n")
+        if _dumps(new) != text:  # also rewrites non-standard JSON (Infinity) of older files
+            path.write_text(_dumps(new))
             changed.append(str(path))
     return changed
 
