@@ -19,9 +19,9 @@ What the runner owns
 --------------------
 - configuration checks at construction: each experiment's configuration is a
   dataclass whose ``__post_init__`` raises ``ValueError`` naming the valid
-  choices or ranges (:mod:`lstm_helpers._checks`);
-- seeding (:func:`seeded`, built on :func:`lstm_helpers.set_seed`) and thread
-  pinning (:func:`lstm_helpers.pin_threads`, via :func:`threads`);
+  choices or ranges (``lstm_helpers._checks``);
+- seeding (:func:`seeded`, built on :func:`lstm_helpers.utils.set_seed`) and thread
+  pinning (:func:`lstm_helpers.utils.pin_threads`, via :func:`threads`);
 - the hardware record (:func:`hardware`);
 - progress: the training loop's bars (``progress``) and one line per
   finished model or run (``log``);
@@ -153,7 +153,7 @@ def register(experiment):
 
 @contextlib.contextmanager
 def seeded(seed, isolated=False):
-    """Seed Python, NumPy and PyTorch with :func:`lstm_helpers.set_seed` for the ``with`` block.
+    """Seed Python, NumPy and PyTorch with :func:`lstm_helpers.utils.set_seed` for the ``with`` block.
 
     Parameters
     ----------
