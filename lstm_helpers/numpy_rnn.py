@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_array, expect_shape
+from ._checks import as_array, check_size, expect_shape
 from ._torch_weights import copy_into_params, weights_from_params
 from .numpy_layers import _check_cache, _check_sequence_cache
 
@@ -31,6 +31,7 @@ __all__ = [
     "rnn_backward",
     "rnn_weights_from_torch",
     "rnn_weights_to_torch",
+    "rnn_parameter_count",
 ]
 
 #: The entries of a step cache of :func:`rnn_step_forward`.
@@ -45,6 +46,44 @@ def _check_weights(Wx, Wh, b):
     b = as_array("b", b, 1, "(H,)")
     expect_shape("b", b, (H,), "(H,)")
     return Wx, Wh, b
+
+
+def rnn_parameter_count(input_size, hidden_size):
+    r"""Number of trainable scalars of the cell: :math:`DH + HH + H`.
+
+    The cell :math:`h_t = \tanh(x_t W_x + h_{t-1} W_h + b)` has the weights
+    ``Wx (D, H)`` and ``Wh (H, H)`` and **one** bias ``b (H,)``, shared by
+    every step, so the count does not depend on the sequence length.
+    ``torch.nn.RNN(D, H)`` stores two biases, ``bias_ih`` and ``bias_hh``,
+    whose sum is ``b`` (see :func:`rnn_weights_from_torch`): its
+    ``sum(p.numel() for p in rnn.parameters())`` is this count plus ``H``.
+
+    Parameters
+    ----------
+    input_size : int
+        ``D``, the number of features of :math:`x_t`.
+    hidden_size : int
+        ``H``, the number of units of :math:`h_t`.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    ValueError
+        If either size is not a positive integer.
+
+    Examples
+    --------
+    >>> rnn_parameter_count(5, 2)  # 5*2 + 2*2 + 2
+    16
+    >>> rnn_parameter_count(100, 256)
+    91392
+    """
+    input_size = check_size("input_size", input_size)
+    hidden_size = check_size("hidden_size", hidden_size)
+    return input_size * hidden_size + hidden_size * hidden_size + hidden_size
 
 
 def rnn_step_forward(x, h_prev, Wx, Wh, b):

@@ -133,10 +133,12 @@ def test_run_is_reproducible_and_leaves_global_state_alone():
     first = run_ablation(config, ["NP", "GRU"], seeds=[0, 1])
     assert torch.equal(torch.rand(1), before)
     second = run_ablation(config, ["NP", "GRU"], seeds=[0, 1])
-    assert [r["test_loss"] for r in first["runs"]] == [r["test_loss"] for r in second["runs"]]
-    assert list(first["summary"]) == ["NP", "GRU"]
-    assert first["summary"]["NP"]["n_runs"] == 2
-    assert first["runs"][0]["parameters"] == 4 * 3 * (2 + 3 + 2) + 3 + 1
+    for m in ("NP", "GRU"):
+        assert [r["test_loss"] for r in first["models"][m]["runs"]] == [r["test_loss"] for r in second["models"][m]["runs"]]
+    assert list(first["models"]) == ["NP", "GRU"]
+    assert first["models"]["NP"]["summary"]["n_runs"] == 2
+    assert [r["seed"] for r in first["models"]["GRU"]["runs"]] == [0, 1]
+    assert first["models"]["NP"]["runs"][0]["parameters"] == 4 * 3 * (2 + 3 + 2) + 3 + 1
 
 
 def test_summary_statistics():
@@ -173,11 +175,15 @@ def test_command_line_writes_json_and_load_reads_it(tmp_path, capsys):
             "--out", str(folder)]
     assert main(args) == 0
     stored = json.loads((folder / "adding_T6.json").read_text())
-    assert stored["models"] == ["NP", "CIFG"] and stored["seeds"] == [0, 1]
+    assert list(stored["models"]) == ["NP", "CIFG"] and stored["seeds"] == [0, 1]
+    assert "runs" not in stored and "summary" not in stored  # the layout of every experiment
+    for m, entry in stored["models"].items():
+        assert [(r["model"], r["seed"]) for r in entry["runs"]] == [(m, 0), (m, 1)]
+        assert entry["summary"] == summarize(entry["runs"])
     assert stored["schema_version"] == SCHEMA_VERSION and stored["experiment"] == "ablation"
     assert stored["config"]["T"] == 6 and stored["command"].endswith(str(folder))
     assert "CIFG" in capsys.readouterr().out
-    assert load("ablation", "adding_T6", folder=folder)["summary"] == stored["summary"]
+    assert load("ablation", "adding_T6", folder=folder) == stored
     with pytest.raises(ValueError, match="no stored ablation result 'nope'.*stored: adding_T6"):
         load("ablation", "nope", folder=folder)
 
@@ -199,9 +205,11 @@ def test_stored_results_are_complete():
         assert data["schema_version"] == SCHEMA_VERSION and data["name"] == path.stem, path.name
         assert set(data["models"]) == set(MODELS), path.name
         assert len(data["seeds"]) >= 3
-        assert len(data["runs"]) == len(data["models"]) * len(data["seeds"])
-        assert all(np.isfinite(r["test_loss"]) for r in data["runs"])
-        assert data["summary"] == ablation._summaries(data["runs"])
+        assert list(data["models"]) == list(MODELS), path.name  # in the order of the run
+        for m, entry in data["models"].items():
+            assert [(r["model"], r["seed"]) for r in entry["runs"]] == [(m, s) for s in data["seeds"]], (path.name, m)
+            assert all(np.isfinite(r["test_loss"]) for r in entry["runs"])
+            assert entry["summary"] == summarize(entry["runs"]), (path.name, m)
         # chapter 8 prints the wall time, the hardware and the command of the stored run
         assert data["wall_seconds"] > 0 and {"cpu", "cpu_count", "torch"} <= set(data["hardware"]), path.name
         # the command as typed when the file was stored, under the runner's earlier name
@@ -218,3 +226,35 @@ def test_results_do_not_depend_on_the_default_dtype():
     finally:
         torch.set_default_dtype(previous)
     assert first == second
+
+
+def _flat(models, seeds):
+    """A result of schema version 1: a list of names, one flat list of runs, a separate summary."""
+    runs = [{"model": m, "seed": s, "parameters": 10 + k, "test_loss": 0.1 * (k + 1) + 0.01 * s,
+             "test_accuracy": 0.5, "curve_steps": [1, 2], "curve_loss": [0.3, 0.2], "seconds": 1.5}
+            for k, m in enumerate(models) for s in seeds]
+    return {"schema_version": 1, "experiment": "ablation", "name": "adding_T6",
+            "config": {**TINY, "task": "adding"}, "baseline": 1 / 6, "models": list(models), "seeds": list(seeds),
+            "runs": runs, "summary": {m: summarize([r for r in runs if r["model"] == m]) for m in models},
+            "hardware": {"cpu": "x"}, "version": "0", "command": "c", "wall_seconds": 9.0}
+
+
+def test_upgrade_groups_the_flat_runs_by_model_and_changes_no_value():
+    old = _flat(["GRU", "NP"], [0, 1, 2])
+    new = ablation.upgrade(json.loads(json.dumps(old)))
+    assert "runs" not in new and "summary" not in new
+    assert list(new["models"]) == ["GRU", "NP"]  # the stored order, not MODELS' order
+    for m, entry in new["models"].items():
+        assert entry["runs"] == [r for r in old["runs"] if r["model"] == m]
+        assert entry["summary"] == old["summary"][m]
+    assert [r for e in new["models"].values() for r in e["runs"]] == old["runs"]
+    assert {k: v for k, v in new.items() if k != "models"} == {
+        k: v for k, v in old.items() if k not in ("models", "runs", "summary")}
+    assert ablation.upgrade(new) == new  # a file in the current layout comes back unchanged
+
+
+def test_report_reads_the_layout_of_every_experiment():
+    data = ablation.upgrade(_flat(["NP", "GRU"], [0, 1]))
+    lines = ablation._report(data).splitlines()
+    assert [line.split()[0] for line in lines[1:]] == ["NP", "GRU"]
+    assert lines[1].split()[1:3] == ["2", "0.1050"]  # two runs, median test loss (0.10 + 0.11) / 2

@@ -11,8 +11,8 @@ import pytest
 import torch
 
 from lstm_helpers import __version__
+from lstm_helpers.experiments import long_lag_tasks, paper, runner
 from lstm_helpers.experiments import long_lags as experiments
-from lstm_helpers.experiments import paper, runner
 from lstm_helpers.experiments.long_lags import (
     MODELS,
     TASKS,
@@ -280,7 +280,7 @@ def test_tasks_judge_perfect_and_wrong_answers(task):
 
 
 def test_window_criterion():
-    w = experiments._Window(4, max_error=0.01)
+    w = long_lag_tasks._Window(4, max_error=0.01)
     w.add([True] * 3, [0.0] * 3)
     assert not w.satisfied()  # not full yet
     w.add([True], [0.001])
@@ -391,3 +391,9 @@ def test_stored_results_are_complete(path):
         assert entry["summary"] == summarize(entry["runs"], data["config"]["batch_size"])
     assert data["paper"] == PAPER[path.stem]  # up to date (python -m lstm_helpers.experiments migrate)
     assert data["schema_version"] == SCHEMA_VERSION
+
+
+def test_the_tasks_live_in_their_own_module():
+    assert experiments.make_task is long_lag_tasks.make_task and experiments.TASKS is long_lag_tasks.TASKS
+    problem = long_lag_tasks.make_task(default_config("temporal_order", quick=True))
+    assert (problem.input_size, problem.output_size, problem.chrono_T) == (8, 4, 110)

@@ -10,6 +10,7 @@ from lstm_helpers.gradcheck import numerical_gradient, rel_error
 from lstm_helpers.numpy_rnn import (
     rnn_backward,
     rnn_forward,
+    rnn_parameter_count,
     rnn_step_backward,
     rnn_step_forward,
     rnn_weights_from_torch,
@@ -260,3 +261,25 @@ def test_backward_rejects_the_wrong_cache(rng):
     for wrong in (tuple(step_cache.values()), cache, lstm_step_cache, affine_cache):
         with pytest.raises(ValueError, match="cache must be the dict returned by rnn_step_forward"):
             rnn_step_backward(dh[:, 0], wrong)
+
+
+@pytest.mark.parametrize("D, H", [(1, 1), (1, 2), (5, 2), (3, 7), (100, 256)])
+def test_parameter_count_is_torch_rnn_without_its_second_bias(D, H):
+    rnn = torch.nn.RNN(D, H)
+    torch_count = sum(p.numel() for p in rnn.parameters())
+    assert rnn.bias_hh_l0.numel() == H
+    assert rnn_parameter_count(D, H) == torch_count - H == D * H + H * H + H
+
+
+def test_parameter_count_is_the_size_of_the_numpy_weights(rng):
+    D, H = 4, 3
+    Wx, Wh, b = rnn_weights_from_torch(torch.nn.RNN(D, H))
+    assert rnn_parameter_count(D, H) == Wx.size + Wh.size + b.size
+    assert isinstance(rnn_parameter_count(np.int64(D), H), int)
+
+
+@pytest.mark.parametrize("D, H, name", [(0, 2, "input_size"), (2, 0, "hidden_size"), (2.0, 2, "input_size"),
+                                        (True, 2, "input_size"), (2, -1, "hidden_size")])
+def test_parameter_count_rejects_bad_sizes(D, H, name):
+    with pytest.raises(ValueError, match=f"{name} must be a positive integer"):
+        rnn_parameter_count(D, H)

@@ -70,13 +70,16 @@ def test_summary_counts_an_unreached_run_as_infinite():
 
 
 def test_store_and_load_round_trip_with_schema_version(tmp_path):
-    data = {"experiment": "long_lags", "name": "x", "models": {"lstm": {"summary": {"m": math.inf}}}}
+    data = {"experiment": "long_lags", "name": "x",
+            "models": {"lstm": {"runs": [{"seed": 0, "x": 1.5}], "summary": {"m": math.inf}}}}
     written = store(data, tmp_path / "x.json")
+    assert SCHEMA_VERSION == 2
     assert list(written)[0] == "schema_version" and written["schema_version"] == SCHEMA_VERSION
     assert load("long_lags", "x", folder=tmp_path) == written
-    (tmp_path / "old.json").write_text(json.dumps({**data, "schema_version": 99}))
-    with pytest.raises(ValueError, match="schema_version 99; this package reads schema_version 1 only"):
-        load("long_lags", "old", folder=tmp_path)
+    for version in (1, 3, 99):
+        (tmp_path / "old.json").write_text(json.dumps({**data, "schema_version": version}))
+        with pytest.raises(ValueError, match=f"schema_version {version}; this package reads schema_version 2 only"):
+            load("long_lags", "old", folder=tmp_path)
     (tmp_path / "none.json").write_text(json.dumps(data))
     with pytest.raises(ValueError, match="schema_version None.*migrate"):
         load("long_lags", "none", folder=tmp_path)
@@ -91,8 +94,48 @@ def test_migrate_adds_the_schema_version_and_keeps_the_runs(tmp_path):
     (tmp_path / "adding_T6.json").write_text(json.dumps(legacy))
     assert len(migrate(tmp_path, "ablation")) == 1 and migrate(tmp_path, "ablation") == []
     new = load("ablation", "adding_T6", folder=tmp_path)
-    assert new["runs"] == runs and new["wall_seconds"] == 3.0 and new["name"] == "adding_T6"
-    assert new["summary"]["NP"]["test_loss_median"] == 0.5
+    assert new["models"]["NP"]["runs"] == runs and new["wall_seconds"] == 3.0 and new["name"] == "adding_T6"
+    assert new["models"]["NP"]["summary"]["test_loss_median"] == 0.5
+
+
+def test_migrate_brings_an_ablation_of_version_1_to_the_layout_of_version_2(tmp_path):
+    runs = [{"model": m, "seed": s, "test_loss": 0.25 * (k + 1) + s, "test_accuracy": 0.5, "seconds": 2.0}
+            for k, m in enumerate(("NP", "GRU")) for s in (0, 1)]
+    v1 = {"schema_version": 1, "experiment": "ablation", "name": "adding_T6", "config": {"task": "adding", "T": 6},
+          "baseline": 1 / 6, "models": ["NP", "GRU"], "seeds": [0, 1], "runs": runs,
+          "summary": {m: summarize([r for r in runs if r["model"] == m]) for m in ("NP", "GRU")},
+          "wall_seconds": 5.0}
+    (tmp_path / "adding_T6.json").write_text(json.dumps(v1))
+    with pytest.raises(ValueError, match="schema_version 1; this package reads schema_version 2 only.*migrate"):
+        load("ablation", "adding_T6", folder=tmp_path)
+    assert main(["migrate", "--dir", str(tmp_path)]) == 0
+    new = load("ablation", "adding_T6", folder=tmp_path)
+    assert new["schema_version"] == 2 and "runs" not in new and "summary" not in new
+    assert list(new["models"]) == ["NP", "GRU"]
+    for m in ("NP", "GRU"):
+        assert new["models"][m] == {"runs": [r for r in runs if r["model"] == m], "summary": v1["summary"][m]}
+    assert {k: v for k, v in new.items() if k not in ("models", "schema_version")} == {
+        k: v for k, v in v1.items() if k not in ("models", "runs", "summary", "schema_version")}
+    assert migrate(tmp_path, "ablation") == []  # nothing left to do
+
+
+def test_migrate_refuses_a_newer_schema(tmp_path):
+    (tmp_path / "x.json").write_text(json.dumps({"schema_version": SCHEMA_VERSION + 1, "experiment": "ablation"}))
+    with pytest.raises(ValueError, match=f"schema_version {SCHEMA_VERSION + 1}; this package knows 0 to 2"):
+        migrate(tmp_path, "ablation")
+
+
+@pytest.mark.parametrize("models, match", [
+    (None, "a stored result needs 'models'"),
+    (["NP", "GRU"], "models of a stored result must be a dict"),
+    ({"NP": {"summary": {}}}, r"models\['NP'\] of a stored result must be a dict with 'runs'"),
+    ({"NP": {"runs": []}}, r"models\['NP'\] of a stored result must be a dict with 'runs'"),
+])
+def test_store_refuses_any_other_layout(models, match, tmp_path):
+    data = {"experiment": "ablation", "name": "x"} | ({} if models is None else {"models": models})
+    with pytest.raises(ValueError, match=match):
+        store(data, tmp_path / "x.json")
+    assert not (tmp_path / "x.json").exists()
 
 
 def test_seeded_isolated_leaves_the_callers_random_state():
@@ -121,6 +164,12 @@ def test_quick_run_of_each_experiment_writes_into_a_folder(argv, tmp_path, capsy
     (path,) = tmp_path.glob("*.json")
     data = load(argv[0], path.stem, folder=tmp_path)
     assert data["experiment"] == argv[0] and data["seeds"] == [0, 1]
+    # one layout for every experiment: per model its runs, one per seed, and their summary
+    assert list(data["models"]) == argv[argv.index("--models") + 1].split(",") and "runs" not in data and "summary" not in data
+    batch = data["config"].get("batch_size") if argv[0] == "long_lags" else None
+    for entry in data["models"].values():
+        assert [r["seed"] for r in entry["runs"]] == [0, 1]
+        assert entry["summary"] == summarize(entry["runs"], batch)
     assert f"wrote {path}" in capsys.readouterr().out
 
 
@@ -140,7 +189,7 @@ def test_stored_results_are_standard_json_and_infinity_round_trips(tmp_path):
         json.loads(pathlib.Path(path).read_text(), parse_constant=refuse)
     from lstm_helpers.experiments import runner
 
-    data = {"experiment": "long_lags", "name": "x", "median": math.inf, "runs": [1.5, -math.inf]}
+    data = {"experiment": "long_lags", "name": "x", "median": math.inf, "runs": [1.5, -math.inf], "models": {}}
     runner.store(data, tmp_path / "x.json")
     json.loads((tmp_path / "x.json").read_text(), parse_constant=refuse)
     back = runner._loads((tmp_path / "x.json").read_text())

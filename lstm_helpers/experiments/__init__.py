@@ -4,6 +4,8 @@
   seeding, threads, the hardware record, storage in ``book/data/<experiment>/`` with a schema
   version, summaries, the command line (and how to add an experiment).
 - :mod:`lstm_helpers.experiments.long_lags` -- the 1997 long-time-lag experiments (chapter 7).
+- :mod:`lstm_helpers.experiments.long_lag_tasks` -- their tasks as training problems: batches, loss,
+  stopping criteria.
 - :mod:`lstm_helpers.experiments.paper` -- the 1997 paper's numbers and tables of the stored
   long-lag results beside them.
 - :mod:`lstm_helpers.experiments.ablation` -- the LSTM-variant ablation (chapter 8).

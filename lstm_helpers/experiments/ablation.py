@@ -27,10 +27,12 @@ Tasks (``--task``):
   (:func:`lstm_helpers.tasks.long_lags.temporal_order`, 100 to 110 steps), cross-entropy
   over 4 classes; guessing scores ``ln 4``.
 
-The JSON it writes holds the configuration, the seeds, every run's test loss,
-test accuracy, learning curve and wall time, the wall time of the whole
-ablation (``seconds``), the hardware and the package version. The book reads
-it back with ``load("ablation", name)`` (:func:`lstm_helpers.experiments.runner.load`).
+The JSON it writes holds the configuration, the seeds, per model its runs
+(test loss, test accuracy, learning curve and wall time of each seed) and their
+summary, the wall time of the whole ablation (``wall_seconds``), the hardware
+and the package version, in the layout of every stored experiment (see
+:mod:`lstm_helpers.experiments.runner`). The book reads it back with
+``load("ablation", name)`` (:func:`lstm_helpers.experiments.runner.load`).
 """
 
 from __future__ import annotations
@@ -356,10 +358,10 @@ def run_ablation(config, models=MODELS, seeds=(0, 1, 2), log=None, out=None, com
     -------
     dict
         ``schema_version``, ``experiment``, ``name``, ``config`` (as a dict),
-        ``baseline``, ``models``, ``seeds``, ``runs`` (one dict per model and
-        seed, see :func:`run_ablation_model`), ``summary`` (per model,
-        :func:`lstm_helpers.experiments.runner.summarize`), ``wall_seconds``,
-        ``hardware``, ``version``, ``command``.
+        ``baseline``, ``seeds``, ``models`` (per model, in the order run:
+        ``runs``, one dict per seed, see :func:`run_ablation_model`, and
+        ``summary``, :func:`lstm_helpers.experiments.runner.summarize`),
+        ``wall_seconds``, ``hardware``, ``version``, ``command``.
     """
     models = list(models)
     for m in models:
@@ -367,32 +369,27 @@ def run_ablation(config, models=MODELS, seeds=(0, 1, 2), log=None, out=None, com
     seeds = [check_int("seed", s, 0) for s in seeds]
     if not models or not seeds:
         raise ValueError("models and seeds must not be empty")
-    runs = []
+    done = {}
     start = time.perf_counter()
     record = hardware()
 
-    def results(done):
+    def results():
         return {
             "schema_version": runner.SCHEMA_VERSION, "experiment": EXPERIMENT, "name": config.name,
-            "config": asdict(config), "baseline": config.baseline, "models": done, "seeds": seeds,
-            "runs": list(runs), "summary": _summaries(runs), "wall_seconds": time.perf_counter() - start,
-            "hardware": record, "version": __version__, "command": command,
+            "config": asdict(config), "baseline": config.baseline, "seeds": seeds, "models": dict(done),
+            "wall_seconds": time.perf_counter() - start, "hardware": record, "version": __version__,
+            "command": command,
         }
 
-    for k, m in enumerate(models):
+    for m in models:
         group = run_ablation_model(config, m, seeds)
-        runs.extend(group)
+        done[m] = {"runs": group, "summary": summarize(group)}
         if log is not None:
             losses = ", ".join(f"{r['test_loss']:.4f}" for r in group)
             log(f"{m:8s} test losses {losses} ({sum(r['seconds'] for r in group):.1f} s)")
         if out is not None:
-            store(results(models[:k + 1]), out)
-    return results(models)
-
-
-def _summaries(runs):
-    """Per model, in the order the models first appear: :func:`lstm_helpers.experiments.runner.summarize`."""
-    return {m: summarize([r for r in runs if r["model"] == m]) for m in dict.fromkeys(r["model"] for r in runs)}
+            store(results(), out)
+    return results()
 
 
 def plot_ablation(results, ax=None, title=None, logy=True, models=None):
@@ -427,7 +424,7 @@ def plot_ablation(results, ax=None, title=None, logy=True, models=None):
         check_choice("model", m, stored)
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 4))
-    losses = [[r["test_loss"] for r in results["runs"] if r["model"] == m] for m in models]
+    losses = [[r["test_loss"] for r in results["models"][m]["runs"]] for m in models]
     positions = np.arange(1, len(models) + 1)
     ax.boxplot(losses, positions=positions, widths=0.6, showfliers=False,
                medianprops={"color": "#D55E00", "lw": 2}, boxprops={"color": "#555555"},
@@ -459,10 +456,15 @@ def upgrade(data):
 
     Adds ``schema_version``, ``experiment`` and ``name`` (from the
     configuration), renames ``seconds`` (the wall time of the whole ablation)
-    to ``wall_seconds`` as in every experiment, and recomputes the per-model
-    summaries with :func:`lstm_helpers.experiments.runner.summarize` (the same
-    statistics of the same runs under the runner's field names). The runs
-    stay as they are.
+    to ``wall_seconds`` as in every experiment, and brings the runs into the
+    layout of every stored experiment: schema versions 0 and 1 kept a list of
+    model names in ``models``, one flat list of runs in ``runs`` and the
+    summaries in ``summary``; version 2 keeps ``models: {name: {"runs": [...],
+    "summary": {...}}}``, the models in their stored order, each model's runs
+    in their stored order. The summaries are recomputed with
+    :func:`lstm_helpers.experiments.runner.summarize` (the same statistics of
+    the same runs). No run changes. A file already in the current layout
+    comes back unchanged.
 
     Parameters
     ----------
@@ -477,7 +479,13 @@ def upgrade(data):
     name = AblationConfig(**data["config"]).name
     if "seconds" in data:
         data["wall_seconds"] = data.pop("seconds")
-    data["summary"] = _summaries(data["runs"])
+    if "runs" in data:  # schema 0 and 1: a list of names, one flat list of runs, a separate summary
+        runs = data.pop("runs")
+        data.pop("summary", None)
+        order = list(dict.fromkeys([*data.get("models", []), *(r["model"] for r in runs)]))
+        data["models"] = {m: {"runs": [r for r in runs if r["model"] == m]} for m in order}
+        data["models"] = {m: entry for m, entry in data["models"].items() if entry["runs"]}
+    data["models"] = {m: {**entry, "summary": summarize(entry["runs"])} for m, entry in data["models"].items()}
     head = {"experiment": EXPERIMENT, "name": name}
     return {**head, **{k: v for k, v in data.items() if k not in head}}
 
@@ -520,7 +528,8 @@ def _run(config, models, seeds, *, out, device, threads, progress, log, command)
 def _report(data):
     lines = [f"{'model':8s} {'runs':>4s} {'median':>8s} {'min':>8s} {'max':>8s} {'accuracy':>8s}   "
              f"(test loss; baseline {data['baseline']:.4f})"]
-    for m, s in data["summary"].items():
+    for m, entry in data["models"].items():
+        s = entry["summary"]
         lines.append(f"{m:8s} {s['n_runs']:4d} {s['test_loss_median']:8.4f} {s['test_loss_min']:8.4f} "
                      f"{s['test_loss_max']:8.4f} {s['test_accuracy_mean']:8.3f}")
     return "\n".join(lines)

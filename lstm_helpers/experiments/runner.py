@@ -31,6 +31,18 @@ What the runner owns
 - the shared read-out at the last step of each sequence (:func:`last_step`);
 - the command line (:func:`main`).
 
+The stored layout
+-----------------
+Every stored result is one JSON object with ``schema_version``,
+``experiment``, ``name``, ``config``, ``seeds`` and
+``models: {model name: {"runs": [one dict per seed], "summary": {...}}}``
+(``summary`` is :func:`summarize` of the runs), followed by what the
+experiment adds (the hardware record, wall times, the command, ...).
+Schema history: version 1 added ``schema_version`` and ``experiment`` to
+the files; version 2 gave the ablation the ``models`` layout above (it had
+kept a list of names in ``models``, one flat list of ``runs`` and a separate
+``summary``).
+
 Adding an experiment
 --------------------
 A task definition (a module of this package, such as
@@ -96,7 +108,7 @@ __all__ = [
 ]
 
 #: Version of the layout of the stored JSON files; :func:`load` refuses any other.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 #: The registered experiments, by sub-command name (filled by :func:`register`).
 EXPERIMENTS: dict = {}
@@ -353,7 +365,9 @@ def store(data, path):
     Parameters
     ----------
     data : dict
-        The result; must hold ``experiment`` (a registered name) and ``name``.
+        The result; must hold ``experiment`` (a registered name), ``name``
+        and ``models`` in the stored layout (see the module docstring):
+        ``{model name: {"runs": [...], "summary": {...}}}``.
     path : str or pathlib.Path
         The file; its folder is created.
 
@@ -361,15 +375,31 @@ def store(data, path):
     -------
     dict
         What was written.
+
+    Raises
+    ------
+    ValueError
+        If a field is missing or ``models`` is not in the stored layout.
     """
-    for key in ("experiment", "name"):
+    for key in ("experiment", "name", "models"):
         if key not in data:
             raise ValueError(f"a stored result needs {key!r}; got the fields {', '.join(data)}")
+    _check_models(data["models"])
     data = {"schema_version": SCHEMA_VERSION, **{k: v for k, v in data.items() if k != "schema_version"}}
     path = pathlib.Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(_dumps(data))
     return data
+
+
+def _check_models(models):
+    if not isinstance(models, dict):
+        raise ValueError("models of a stored result must be a dict {model name: {'runs': [...], 'summary': {...}}}, "
+                         f"got {type(models).__name__}")
+    for name, entry in models.items():
+        if not isinstance(entry, dict) or not isinstance(entry.get("runs"), list) or "summary" not in entry:
+            raise ValueError(f"models[{name!r}] of a stored result must be a dict with 'runs' (a list) and "
+                             "'summary'")
 
 
 def _check_schema(data, where):
