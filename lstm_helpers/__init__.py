@@ -15,8 +15,8 @@ Cells and tasks in PyTorch:
 
 - :mod:`lstm_helpers.cells` -- cells written out gate by gate: LSTM and its variants, GRU,
   Tree-LSTMs; :class:`~lstm_helpers.cells.Recurrent` unrolls any of them over time.
-- :mod:`lstm_helpers.trees` -- trees as data, without PyTorch: the ``Tree`` type, ``binarize``,
-  ``draw_tree``.
+- :mod:`lstm_helpers.trees` -- trees as data, without PyTorch: the ``Tree`` type and ``binarize``
+  (their drawing is ``lstm_helpers.diagrams.draw_tree``).
 - :mod:`lstm_helpers.tasks` -- seeded data generators (agreement, long-time-lag tasks,
   ListOps, time series, symbol tasks).
 
@@ -31,7 +31,8 @@ Training and experiments:
 Figures:
 
 - :mod:`lstm_helpers.plots` -- figures shared by several chapters (gradient curves, gates, learning curves).
-- :mod:`lstm_helpers.diagrams` -- drawings of networks (unrolled RNN and LSTM, the LSTM cell, variants, GRU).
+- :mod:`lstm_helpers.diagrams` -- drawings of networks, one module per family: the RNN and BPTT, the LSTM
+  cell and its backward paths, the unrolled LSTM, stacked and bidirectional layers, variants and GRU, trees.
 """
 
 __version__ = "0.1.0"

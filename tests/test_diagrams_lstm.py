@@ -164,3 +164,60 @@ def test_unknown_names_raise_with_the_valid_choices():
         draw_lstm_cell(stage="gru")
     for stage in LSTM_STAGES:
         assert repr(stage) in str(info.value)
+
+
+# --------------------------------------------------------------------------- the backward paths (chapter 5)
+
+BACKWARD_PATHS = {"from_c_next": 1, "from_h": 2, "past_add": 1, "to_c_prev": 1}  # segments per path
+
+
+def test_backward_paths_are_drawn_on_the_full_cell():
+    from lstm_helpers.diagrams import COLORS, draw_lstm_backward
+
+    ax = draw_lstm_backward(title="backward")
+    artists = {a.get_gid(): a for a in ax.get_children() if a.get_gid()}
+    red = to_hex(COLORS["highlight"])
+    segments = [g for g in artists if g.startswith("backward:") and not g.startswith("backward:label:")]
+    assert len(segments) == sum(BACKWARD_PATHS.values())
+    for path, n in BACKWARD_PATHS.items():
+        for k in range(n):
+            arrow = artists[f"backward:{path}:{k}"]
+            assert to_hex(arrow.get_edgecolor()) == red
+            # only the last segment of a path carries the head
+            assert (type(arrow.get_arrowstyle()).__name__ == "CurveFilledB") == (k == n - 1), (path, k)
+    labels = {g: artists[g].get_text() for g in segments + list(artists) if g.startswith("backward:label:")}
+    assert labels == {"backward:label:from_c_next": "from $c_{t+1}$", "backward:label:from_h": "from $h_t$",
+                      "backward:label:to_c_prev": r"$\mathrm{d}c_t \odot f_t$"}
+    # the arrows go the way the gradient flows: from right to left along the cell
+    for path in ("from_c_next", "past_add", "to_c_prev"):
+        (x0, _), (x1, _) = artists[f"backward:{path}:0"]._posA_posB
+        assert x1 < x0, path
+    # ... and up from h_t to the cell line
+    (_, y0), (_, y1) = artists["backward:from_h:1"]._posA_posB
+    assert y1 > y0
+    # the cell underneath is the full, unhighlighted cell
+    for part in ("forget", "input", "candidate", "output"):
+        assert edge(artists[f"lstm:{part}_gate"]) == NORMAL
+    assert ax.get_title() == "backward"
+
+
+def test_backward_paths_take_a_colour_and_an_axes():
+    from lstm_helpers.diagrams import draw_lstm_backward
+
+    _, given = plt.subplots()
+    ax = draw_lstm_backward(ax=given, color="tab:purple", fontsize=9)
+    assert ax is given
+    arrow = [a for a in ax.patches if a.get_gid() == "backward:to_c_prev:0"][0]
+    assert to_hex(arrow.get_edgecolor()) == to_hex("tab:purple")
+    assert {t.get_fontsize() for t in ax.texts if str(t.get_gid()).startswith("backward:label:")} == {9}
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"color": "not-a-colour"}, "color"), ({"color": True}, "color"),
+    ({"fontsize": 0}, "fontsize"), ({"fontsize": "12"}, "fontsize"),
+])
+def test_backward_paths_reject_bad_input(kwargs, match):
+    from lstm_helpers.diagrams import draw_lstm_backward
+
+    with pytest.raises(ValueError, match=match):
+        draw_lstm_backward(**kwargs)
