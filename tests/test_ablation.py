@@ -87,23 +87,23 @@ def order_class(x):
 
 
 def test_the_oracles_know_the_answers():
-    from lstm_helpers.tasks import long_lags
+    import lstm_helpers.tasks as tasks
 
-    assert long_lags.TEMPORAL_ORDER_SYMBOLS[5] == "Y"
-    x, y, _ = long_lags.temporal_order(50, np.random.default_rng(0), n_relevant=2)
+    assert tasks.TEMPORAL_ORDER_SYMBOLS[5] == "Y"
+    x, y, _ = tasks.temporal_order(50, np.random.default_rng(0), n_relevant=2)
     assert torch.equal(order_class(torch.as_tensor(x)), torch.as_tensor(y))
-    x, y, _ = long_lags.adding_problem(50, 6, np.random.default_rng(0), variant="modern")
+    x, y, _ = tasks.adding_problem(50, 6, np.random.default_rng(0), variant="modern")
     np.testing.assert_allclose(adding_sum(torch.as_tensor(x))[:, 0].numpy(), y, rtol=1e-12)
 
 
 def _test_targets(task, seed, n):
     """The targets of the test set of ``seed`` (drawn from seed + 10000, as run_ablation_model documents)."""
-    from lstm_helpers.tasks import long_lags
+    import lstm_helpers.tasks as tasks
 
     rng = np.random.default_rng(seed + 10_000)
     if task == "adding":
-        return long_lags.adding_problem(n, TINY["T"], rng, variant="modern")[1]
-    return long_lags.temporal_order(n, rng, n_relevant=2)[1]
+        return tasks.adding_problem(n, TINY["T"], rng, variant="modern")[1]
+    return tasks.temporal_order(n, rng, n_relevant=2)[1]
 
 
 @pytest.mark.parametrize("task, answer, expected", [

@@ -102,7 +102,7 @@ def order_class(x):
 
 
 def test_the_oracles_know_the_answers():
-    from lstm_helpers.tasks import long_lags as tasks
+    import lstm_helpers.tasks as tasks
 
     assert tasks.TEMPORAL_ORDER_SYMBOLS[5] == "Y"
     x, y, _ = tasks.temporal_order(50, np.random.default_rng(0), n_relevant=2)
@@ -113,7 +113,7 @@ def test_the_oracles_know_the_answers():
 
 def _test_targets(config, seed):
     """The targets of the test set of ``seed`` (its own generator, np.random.default_rng([seed, 2]))."""
-    from lstm_helpers.tasks import long_lags as tasks
+    import lstm_helpers.tasks as tasks
 
     rng = np.random.default_rng([seed, 2])
     if config.task == "adding":

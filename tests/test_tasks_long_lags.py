@@ -1,8 +1,9 @@
-"""Tests of the 1997 long-time-lag tasks in lstm_helpers.tasks.long_lags."""
+"""Tests of the 1997 long-time-lag tasks: lstm_helpers.tasks.adding, .reber, .temporal, .copying (and .decoding)."""
 
 from __future__ import annotations
 
 import doctest
+import importlib
 import re
 from collections import defaultdict
 
@@ -11,7 +12,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import lstm_helpers.tasks.long_lags as long_lags
 from lstm_helpers.tasks import (
     REBER_SYMBOLS,
     TEMPORAL_ORDER_SYMBOLS,
@@ -35,9 +35,17 @@ _REBER = f"B(?:TS*X(?:S|X{_NODE3})|P{_NODE3})E"
 EMBEDDED_REBER = re.compile(f"^B(?:T{_REBER}T|P{_REBER}P)E$")
 
 
+LONG_LAG_MODULES = ("adding", "reber", "temporal", "copying", "decoding")
+
+
 def test_docstring_examples_run():
-    result = doctest.testmod(long_lags, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.failed == 0 and result.attempted >= 10
+    attempted = 0
+    for name in LONG_LAG_MODULES:
+        module = importlib.import_module(f"lstm_helpers.tasks.{name}")
+        result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+        assert result.failed == 0, name
+        attempted += result.attempted
+    assert attempted >= 12
 
 
 # --------------------------------------------------------------------------- adding problem

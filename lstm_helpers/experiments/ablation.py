@@ -21,10 +21,10 @@ variant by random search; we cannot afford that).
 Tasks (``--task``):
 
 - ``adding``: the adding problem in its modern form
-  (:func:`lstm_helpers.tasks.long_lags.adding_problem` with ``variant="modern"``, length
+  (:func:`lstm_helpers.tasks.adding.adding_problem` with ``variant="modern"``, length
   ``--T``), squared error of the sum; predicting the mean scores 1/6.
 - ``temporal_order``: the temporal order task with two relevant symbols
-  (:func:`lstm_helpers.tasks.long_lags.temporal_order`, 100 to 110 steps), cross-entropy
+  (:func:`lstm_helpers.tasks.temporal.temporal_order`, 100 to 110 steps), cross-entropy
   over 4 classes; guessing scores ``ln 4``.
 
 The JSON it writes holds the configuration, the seeds, per model its runs
@@ -46,9 +46,9 @@ import numpy as np
 import torch
 
 from .. import __version__
+from .. import tasks as _tasks
 from .._checks import check_choice, check_int
 from ..cells import VARIANTS, GRUCell, LSTMCell, Recurrent
-from ..tasks import long_lags as _tasks
 from ..train import count_parameters, train
 from . import runner
 from .runner import hardware, last_step, seeded, store, summarize

@@ -3,7 +3,8 @@
 :func:`make_task` turns a :class:`~lstm_helpers.experiments.long_lags.LongLagConfig`
 into what the training loop of
 :func:`~lstm_helpers.experiments.long_lags.run_long_lag` needs: fresh batches of
-a task of :mod:`lstm_helpers.tasks.long_lags`, the loss, and per sequence whether
+a task of :mod:`lstm_helpers.tasks.adding`, :mod:`lstm_helpers.tasks.reber` or
+:mod:`lstm_helpers.tasks.temporal`, the loss, and per sequence whether
 it was processed correctly and its error for the stopping criterion, which
 :class:`_Window` checks on the most recent training sequences.
 
@@ -28,8 +29,8 @@ from dataclasses import dataclass, field
 
 import torch
 
+from .. import tasks as _tasks
 from .._checks import check_choice
-from ..tasks import long_lags as _tasks
 
 __all__ = ["TASKS", "make_task"]
 

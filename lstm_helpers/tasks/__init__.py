@@ -27,9 +27,23 @@ The generators live in themed submodules and are all importable from here:
   the verb, decided by a subject ``m + 1`` steps back ("My dog, whom I
   adopted in 2009, chases squirrels"); :func:`~lstm_helpers.tasks.subject_verb.agreement_vocabulary`,
   :func:`~lstm_helpers.tasks.subject_verb.decode_agreement`.
-- :mod:`lstm_helpers.tasks.long_lags` -- the 1997 long-time-lag tasks:
-  :func:`~lstm_helpers.tasks.long_lags.adding_problem`, :func:`~lstm_helpers.tasks.long_lags.embedded_reber`,
-  :func:`~lstm_helpers.tasks.long_lags.temporal_order`, :func:`~lstm_helpers.tasks.long_lags.copy_task` and their success criteria.
+- The long-time-lag tasks of Hochreiter & Schmidhuber (1997), one module each with its
+  constants and success criterion:
+
+  - :mod:`lstm_helpers.tasks.adding` -- :func:`~lstm_helpers.tasks.adding.adding_problem`: output the sum of
+    two marked values at the end (1997 and modern forms); :func:`~lstm_helpers.tasks.adding.adding_correct`.
+  - :mod:`lstm_helpers.tasks.reber` -- :func:`~lstm_helpers.tasks.reber.embedded_reber`: predict the legal
+    next symbols of the embedded Reber grammar; :func:`~lstm_helpers.tasks.reber.embedded_reber_walk`,
+    :func:`~lstm_helpers.tasks.reber.reber_correct`, :data:`~lstm_helpers.tasks.reber.REBER_SYMBOLS`.
+  - :mod:`lstm_helpers.tasks.temporal` -- :func:`~lstm_helpers.tasks.temporal.temporal_order`: classify a
+    sequence by the order of widely separated X / Y; :func:`~lstm_helpers.tasks.temporal.temporal_order_classes`,
+    :func:`~lstm_helpers.tasks.temporal.temporal_order_correct`,
+    :data:`~lstm_helpers.tasks.temporal.TEMPORAL_ORDER_SYMBOLS`.
+  - :mod:`lstm_helpers.tasks.copying` -- :func:`~lstm_helpers.tasks.copying.copy_task`: reproduce symbols
+    after a long blank (Arjovsky et al., 2016); :func:`~lstm_helpers.tasks.copying.copy_task_baseline`.
+
+- :mod:`lstm_helpers.tasks.decoding` -- :func:`~lstm_helpers.tasks.decoding.decode`: a one-hot sequence
+  back as a string of symbols.
 - :mod:`lstm_helpers.tasks.listops` -- :func:`~lstm_helpers.tasks.listops.listops`: nested list operations
   (MIN, MAX, FIRST, LAST, sum mod 10) with their gold trees, optionally disjoint from a training set
   (``exclude=``); :func:`~lstm_helpers.tasks.listops.evaluate`, :func:`~lstm_helpers.tasks.listops.node_values`.
@@ -39,26 +53,21 @@ The generators live in themed submodules and are all importable from here:
   :func:`~lstm_helpers.tasks.series.linear_ar_forecast`: the least-squares linear autoregression baseline.
 """
 
+from .adding import adding_correct, adding_problem
 from .batch import PaddedSequences, Sequences, SymbolSequences, TokenSequences
+from .copying import copy_task, copy_task_baseline
+from .decoding import decode
 from .listops import ListOps, listops
-from .long_lags import (
-    REBER_SYMBOLS,
+from .reber import REBER_SYMBOLS, embedded_reber, embedded_reber_walk, reber_correct
+from .series import fit_linear_ar, linear_ar_forecast, make_windows, seasonal_series
+from .subject_verb import agreement, agreement_vocabulary, decode_agreement
+from .symbols import COUNT_SYMBOLS, count_since_stop, first_symbol
+from .temporal import (
     TEMPORAL_ORDER_SYMBOLS,
-    adding_correct,
-    adding_problem,
-    copy_task,
-    copy_task_baseline,
-    decode,
-    embedded_reber,
-    embedded_reber_walk,
-    reber_correct,
     temporal_order,
     temporal_order_classes,
     temporal_order_correct,
 )
-from .series import fit_linear_ar, linear_ar_forecast, make_windows, seasonal_series
-from .subject_verb import agreement, agreement_vocabulary, decode_agreement
-from .symbols import COUNT_SYMBOLS, count_since_stop, first_symbol
 
 __all__ = ["first_symbol", "COUNT_SYMBOLS", "count_since_stop", "seasonal_series", "make_windows", "fit_linear_ar", "linear_ar_forecast", "agreement", "agreement_vocabulary", "decode_agreement",
            "REBER_SYMBOLS", "TEMPORAL_ORDER_SYMBOLS", "adding_problem", "adding_correct", "embedded_reber",

@@ -9,13 +9,13 @@ features; each generator documents its own shapes and dtypes.
 
 - :class:`Sequences` ``(x, y)`` -- sequences that all have the same length:
   :func:`~lstm_helpers.tasks.symbols.first_symbol`,
-  :func:`~lstm_helpers.tasks.long_lags.copy_task`,
+  :func:`~lstm_helpers.tasks.copying.copy_task`,
   :func:`~lstm_helpers.tasks.series.make_windows`.
 - :class:`PaddedSequences` ``(x, y, lengths)`` -- sequences of different
   lengths, zero-padded at the end:
-  :func:`~lstm_helpers.tasks.long_lags.adding_problem`,
-  :func:`~lstm_helpers.tasks.long_lags.embedded_reber`,
-  :func:`~lstm_helpers.tasks.long_lags.temporal_order`.
+  :func:`~lstm_helpers.tasks.adding.adding_problem`,
+  :func:`~lstm_helpers.tasks.reber.embedded_reber`,
+  :func:`~lstm_helpers.tasks.temporal.temporal_order`.
 - :class:`SymbolSequences` ``(x, y, symbols)`` -- one-hot sequences with the
   symbol index of every step: :func:`~lstm_helpers.tasks.symbols.count_since_stop`.
 - :class:`TokenSequences` ``(x, y, tokens)`` -- one-hot sentences with the
