@@ -2,8 +2,9 @@ r"""Trees as data: the :class:`Tree` type, walking it, making it binary.
 
 Nothing here needs PyTorch or Matplotlib: a tree is a label and a tuple of
 children, and everything in this module is plain Python. The Tree-LSTM cells
-that read trees, and :func:`~lstm_helpers.cells.tree.batch_trees`,
-which turns trees into index tensors, are in :mod:`lstm_helpers.cells.tree`.
+that read trees are in :mod:`lstm_helpers.cells.tree`;
+:func:`~lstm_helpers.cells.tree_batch.batch_trees`, which turns trees into
+index tensors, is in :mod:`lstm_helpers.cells.tree_batch`.
 
 - :class:`Tree` holds one tree; its ``height`` and ``size`` are computed
   bottom-up without recursion, so deep trees do not hit Python's recursion

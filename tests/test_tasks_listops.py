@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lstm_helpers import set_seed
-from lstm_helpers.cells.tree import Tree, batch_trees, binarize
+from lstm_helpers.cells.tree_batch import batch_trees
 from lstm_helpers.tasks import listops
 from lstm_helpers.tasks.listops import (
     OPERATORS,
@@ -24,6 +24,7 @@ from lstm_helpers.tasks.listops import (
     to_string,
     to_tokens,
 )
+from lstm_helpers.trees import Tree, binarize
 
 
 def value_of_string(expression):

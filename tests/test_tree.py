@@ -1,4 +1,5 @@
-"""Tests of the Tree-LSTM cells and the batched tree evaluation in lstm_helpers.cells.tree.
+"""Tests of the Tree-LSTM cells (lstm_helpers.cells.tree) and the batched tree evaluation
+(lstm_helpers.cells.tree_batch).
 
 The tree data type itself (Tree, binarize, draw_tree) is tested in test_trees.py.
 """
@@ -11,11 +12,12 @@ import numpy as np
 import pytest
 import torch
 
+import lstm_helpers.cells
 import lstm_helpers.cells.tree as tree_module
+import lstm_helpers.cells.tree_batch as tree_batch_module
 import lstm_helpers.trees
-from lstm_helpers.cells.tree import (
-    ChildSumTreeLSTMCell,
-    NaryTreeLSTMCell,
+from lstm_helpers.cells.tree import ChildSumTreeLSTMCell, NaryTreeLSTMCell
+from lstm_helpers.cells.tree_batch import (
     TreeBatch,
     batch_trees,
     tree_lstm_forward,
@@ -111,10 +113,18 @@ def test_docstring_examples_run():
     assert result.failed == 0 and result.attempted > 0
 
 
-def test_the_tree_type_is_importable_from_here_too():
+def test_the_package_exports_the_cells_the_batching_and_the_tree_type():
+    for module in (tree_module, tree_batch_module, lstm_helpers.trees):
+        for name in getattr(module, "__all__", ("Tree", "binarize", "draw_tree")):
+            assert getattr(lstm_helpers.cells, name) is getattr(module, name), name
     for name in ("Tree", "binarize", "draw_tree"):
-        assert getattr(tree_module, name) is getattr(lstm_helpers.trees, name)
-    assert "Tree" not in tree_module.__all__  # documented once, in lstm_helpers.trees
+        assert getattr(lstm_helpers.cells, name) is getattr(lstm_helpers.trees, name)
+        assert name not in tree_module.__all__ and name not in tree_batch_module.__all__  # documented once
+
+
+def test_the_cells_do_not_depend_on_the_batching():
+    assert not hasattr(tree_module, "tree_batch") and not hasattr(tree_module, "batch_trees")
+    assert tree_batch_module.ChildSumTreeLSTMCell is ChildSumTreeLSTMCell
 
 
 # --------------------------------------------------------------------------- parameters

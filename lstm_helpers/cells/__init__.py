@@ -3,20 +3,12 @@
 The cells live in themed submodules and are all importable from here.
 """
 
+from ..trees import Tree, binarize, draw_tree
 from .gru import GRUCell, gru_parameter_count
 from .lstm import VARIANTS, LSTMCell, lstm_parameter_count
 from .recurrent import Recurrent
-from .tree import (
-    ChildSumTreeLSTMCell,
-    NaryTreeLSTMCell,
-    Tree,
-    TreeBatch,
-    batch_trees,
-    binarize,
-    draw_tree,
-    tree_lstm_forward,
-    tree_lstm_recursive,
-)
+from .tree import ChildSumTreeLSTMCell, NaryTreeLSTMCell
+from .tree_batch import TreeBatch, batch_trees, tree_lstm_forward, tree_lstm_recursive
 
 __all__: list[str] = [
     "VARIANTS", "LSTMCell", "lstm_parameter_count",

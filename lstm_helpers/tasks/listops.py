@@ -21,7 +21,7 @@ sequence with its brackets.
 
 :func:`listops` draws expressions; its ``exclude`` argument draws a test set
 that shares no expression with a training set. :func:`node_values` gives the
-value of every node of a :class:`~lstm_helpers.cells.tree.TreeBatch`.
+value of every node of a :class:`~lstm_helpers.cells.tree_batch.TreeBatch`.
 
 The trees are :class:`lstm_helpers.trees.Tree` objects, which need no
 PyTorch; only :func:`node_values`, which reads a ``TreeBatch``, imports it.
@@ -263,7 +263,7 @@ def node_values(batch) -> np.ndarray:
     Parameters
     ----------
     batch : TreeBatch
-        From :func:`~lstm_helpers.cells.tree.batch_trees` on ListOps trees:
+        From :func:`~lstm_helpers.cells.tree_batch.batch_trees` on ListOps trees:
         leaf labels are digits, internal labels operators.
 
     Returns
@@ -281,13 +281,13 @@ def node_values(batch) -> np.ndarray:
 
     Examples
     --------
-    >>> from lstm_helpers.cells.tree import batch_trees
+    >>> from lstm_helpers.cells.tree_batch import batch_trees
     >>> batch = batch_trees([parse("[MAX 2 9 [MIN 4 7 ] 0 ]")])
     >>> values = node_values(batch)
     >>> [f"{batch.labels[r]}={values[r]}" for r in batch.tree_rows(0).tolist()]
     ['MAX=9', '2=2', '9=9', 'MIN=4', '4=4', '7=7', '0=0']
     """
-    from ..cells.tree import TreeBatch
+    from ..cells.tree_batch import TreeBatch
 
     if not isinstance(batch, TreeBatch):
         raise ValueError(f"batch must be a TreeBatch (from batch_trees), got {type(batch).__name__}")
