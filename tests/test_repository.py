@@ -324,3 +324,10 @@ def test_package_docstring_and_api_page_list_every_module():
     for name in modules:
         assert f":mod:`lstm_helpers.{name}`" in lstm_helpers.__doc__, f"the package docstring omits {name}"
         assert f".. automodule:: lstm_helpers.{name}" in api, f"book/api.md omits lstm_helpers.{name}"
+
+
+def test_ruff_is_clean():
+    """The package, the tests and the notebooks' code follow the lint rules in pyproject.toml."""
+    result = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", str(ROOT)],
+                            capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-1000:]
