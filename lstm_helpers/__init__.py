@@ -22,7 +22,7 @@ Cells and tasks in PyTorch:
 
 Training and experiments:
 
-- :mod:`lstm_helpers.optim` -- gradient norm clipping written out.
+- :mod:`lstm_helpers.optim` -- SGD (momentum, Nesterov), RMSProp (PyTorch, Keras, TF1, Graves) and Adam written out, equal to torch.optim; gradient norm clipping.
 - :mod:`lstm_helpers.train` -- the one PyTorch training loop.
 - :mod:`lstm_helpers.utils` -- seeding, thread pinning, device choice, stored results.
 - :mod:`lstm_helpers.experiments` -- the one experiment runner and the stored experiments on it:
