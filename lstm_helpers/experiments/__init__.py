@@ -9,11 +9,12 @@
 - :mod:`lstm_helpers.experiments.paper` -- the 1997 paper's numbers and tables of the stored
   long-lag results beside them.
 - :mod:`lstm_helpers.experiments.ablation` -- the LSTM-variant ablation (chapter 8).
+- :mod:`lstm_helpers.experiments.optimizers` -- optimisers and learning rates on the adding problem.
 
 Run ``python -m lstm_helpers.experiments --help``.
 """
 
-from . import ablation, long_lags, paper, runner  # noqa: F401 -- importing registers the experiments
+from . import ablation, long_lags, optimizers, paper, runner  # noqa: F401 -- importing registers the experiments
 from .runner import load, main
 
 __all__ = ["load", "main"]

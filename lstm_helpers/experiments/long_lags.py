@@ -293,7 +293,8 @@ def make_model(kind, input_size, hidden_size, output_size, chrono_T=None, rng=No
 # --------------------------------------------------------------------------- one run
 
 
-def run_long_lag(config, model="lstm", seed=0, device="cpu", threads=1, progress=False, curve_points=100):
+def run_long_lag(config, model="lstm", seed=0, device="cpu", threads=1, progress=False, curve_points=100,
+                 optimizer=None, clip="config"):
     """Train one model with one seed until the stopping criterion or the budget; test it.
 
     Parameters
@@ -315,6 +316,13 @@ def run_long_lag(config, model="lstm", seed=0, device="cpu", threads=1, progress
         Show the training loop's progress bar.
     curve_points : int
         At most this many points of the learning curve are returned.
+    optimizer : callable, optional
+        ``optimizer(parameters) -> torch.optim.Optimizer``; by default Adam with
+        ``config.lr`` (what the stored results used). The optimiser
+        comparison (:mod:`lstm_helpers.experiments.optimizers`) passes others.
+    clip : float, None or "config"
+        Gradient-norm clipping threshold; ``"config"`` takes ``config.clip``,
+        None trains without clipping.
 
     Returns
     -------
@@ -329,12 +337,18 @@ def run_long_lag(config, model="lstm", seed=0, device="cpu", threads=1, progress
     Raises
     ------
     ValueError
-        If ``model`` or ``config.task`` is unknown, or a size is not a
-        positive integer.
+        If ``model`` or ``config.task`` is unknown, a size is not a positive
+        integer, ``clip`` is not positive, or ``optimizer`` is not callable.
     """
     check_choice("model", model, MODELS)
     config.validate()  # again: fields may have been changed since construction
     seed = check_int("seed", seed, 0)
+    if clip == "config":
+        clip = config.clip
+    elif clip is not None and (isinstance(clip, bool) or not isinstance(clip, (int, float)) or clip <= 0):
+        raise ValueError(f"clip must be a positive number, None (no clipping) or 'config'; got {clip!r}")
+    if optimizer is not None and not callable(optimizer):
+        raise ValueError(f"optimizer must be a callable parameters -> torch.optim.Optimizer, got {optimizer!r}")
     dtype = getattr(torch, config.dtype)
     # seeded(seed) leaves the seeded state behind, as a bare set_seed(seed) would
     with pinned(threads), seeded(seed):
@@ -364,8 +378,8 @@ def run_long_lag(config, model="lstm", seed=0, device="cpu", threads=1, progress
 
         budget = config.rnn_budget if model == "rnn" else config.budget
         n_steps = math.ceil(budget / config.batch_size)
-        optimizer = torch.optim.Adam(net.parameters(), lr=config.lr)
-        history = train(net, batches, loss_fn, optimizer=optimizer, n_steps=n_steps, clip=config.clip,
+        opt = torch.optim.Adam(net.parameters(), lr=config.lr) if optimizer is None else optimizer(net.parameters())
+        history = train(net, batches, loss_fn, optimizer=opt, n_steps=n_steps, clip=clip,
                         device=dev, callback=callback, callback_every=1, record_every=1, progress=progress,
                         desc=f"{config.name} {model} seed {seed}")
         reached = window.satisfied()
