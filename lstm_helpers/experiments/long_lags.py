@@ -558,17 +558,8 @@ def _add_arguments(p):
 
 
 def _make_config(args):
-    from dataclasses import replace
-
     config = default_config(args.task, T=args.T, n_relevant=args.n_relevant, quick=args.quick)
-    changes = {}
-    for key in ("hidden", "batch_size", "lr", "budget", "rnn_budget", "window", "test_size"):
-        value = getattr(args, key)
-        if value is not None:
-            if value <= 0:
-                raise ValueError(f"--{key.replace('_', '-')} must be positive, got {value}")
-            changes[key] = value
-    return replace(config, **changes)
+    return runner.override(config, args, ("hidden", "batch_size", "lr", "budget", "rnn_budget", "window", "test_size"))
 
 
 def _run(config, models, seeds, *, out, device, threads, progress, log, command):
@@ -577,12 +568,7 @@ def _run(config, models, seeds, *, out, device, threads, progress, log, command)
 
 
 def _report(data):
-    lines = [f"{'model':<13}{'met':>6}{'median sequences':>18}{'median updates':>16}  (unreached runs count as inf)"]
-    for model, entry in data["models"].items():
-        s = entry["summary"]
-        lines.append(f"{model:<13}{s['n_reached']:>3}/{s['n_runs']:<2}{s['sequences_to_criterion_median']:>18,.0f}"
-                     f"{s['updates_to_criterion_median']:>16,.0f}")
-    return "\n".join(lines)
+    return runner.criterion_report(data, "model")
 
 
 EXPERIMENT = "long_lags"

@@ -357,14 +357,7 @@ def _add_arguments(p):
 
 def _make_config(args):
     config = default_config(T=args.T, lrs=_parse_lrs(args.lrs), quick=args.quick)
-    changes = {}
-    for key in ("hidden", "batch_size", "clip", "budget", "window", "test_size"):
-        value = getattr(args, key)
-        if value is not None:
-            if value <= 0:
-                raise ValueError(f"--{key.replace('_', '-')} must be positive, got {value}")
-            changes[key] = value
-    return replace(config, **changes)
+    return runner.override(config, args, ("hidden", "batch_size", "clip", "budget", "window", "test_size"))
 
 
 def _run(config, models, seeds, *, out, device, threads, progress, log, command):
@@ -373,13 +366,7 @@ def _run(config, models, seeds, *, out, device, threads, progress, log, command)
 
 
 def _report(data):
-    lines = [f"{'optimiser@lr':<24}{'met':>6}{'median sequences':>18}{'median updates':>16}"
-             "  (unreached runs count as inf)"]
-    for name, entry in data["models"].items():
-        s = entry["summary"]
-        lines.append(f"{name:<24}{s['n_reached']:>3}/{s['n_runs']:<2}{s['sequences_to_criterion_median']:>18,.0f}"
-                     f"{s['updates_to_criterion_median']:>16,.0f}")
-    return "\n".join(lines)
+    return runner.criterion_report(data, "optimiser@lr")
 
 
 runner.register(runner.Experiment(

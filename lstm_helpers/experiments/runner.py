@@ -512,6 +512,38 @@ def parse_seeds(text):
     return list(dict.fromkeys(seeds))
 
 
+def override(config, args, keys):
+    """``config`` with each of ``keys`` replaced by the command line's value, where one was given.
+
+    Raises
+    ------
+    ValueError
+        If a given value is not positive (the message names the option).
+    """
+    from dataclasses import replace
+
+    changes = {}
+    for key in keys:
+        value = getattr(args, key)
+        if value is not None:
+            if value <= 0:
+                raise ValueError(f"--{key.replace('_', '-')} must be positive, got {value}")
+            changes[key] = value
+    return replace(config, **changes)
+
+
+def criterion_report(data, label="model"):
+    """One line per stored model: runs that met the criterion, median sequences and updates to it."""
+    width = max(len(label), *(len(m) for m in data["models"])) + 2
+    lines = [f"{label:<{width}}{'met':>6}{'median sequences':>18}{'median updates':>16}"
+             "  (unreached runs count as inf)"]
+    for model, entry in data["models"].items():
+        s = entry["summary"]
+        lines.append(f"{model:<{width}}{s['n_reached']:>3}/{s['n_runs']:<2}{s['sequences_to_criterion_median']:>18,.0f}"
+                     f"{s['updates_to_criterion_median']:>16,.0f}")
+    return "\n".join(lines)
+
+
 def _parser():
     parser = argparse.ArgumentParser(prog="python -m lstm_helpers.experiments",
                                      description="The stored experiments of the course 'LSTM, Step by Step'.")
