@@ -9,6 +9,11 @@ time budget are marked, and the exit status is 1 when any is over. The cell
 columns count code cells, the cells whose output nbval compares (no
 ``NBVAL_IGNORE_OUTPUT``/``NBVAL_SKIP``), and the hidden assertion cells that
 check the claims about the outputs that are not compared (CONTRIBUTING.md).
+
+A second table lists the experiments too large for a chapter, whose stored
+results (``book/data/<experiment>/*.json``) the chapters render: the command
+that made each, its runs, the wall time it took and the device it ran on. They
+are not re-run here; run a command to repeat one.
 """
 
 from __future__ import annotations
@@ -81,6 +86,30 @@ def run_one(path: pathlib.Path, timeout: int = 900):
     return seconds, sampler.peak / 2**20
 
 
+def stored_experiments(folder=ROOT / "book" / "data"):
+    """Rows (experiment, name, runs, wall seconds, device, command) of the stored experiment results."""
+    import json
+
+    rows = []
+    for path in sorted(folder.glob("*/*.json")):
+        data = json.loads(path.read_text())
+        runs = sum(len(entry.get("runs", [])) for entry in data.get("models", {}).values())
+        rows.append((path.parent.name, path.stem, runs, data.get("wall_seconds"), data.get("device_name") or data.get("hardware", {}).get("cpu", ""),
+                     data.get("command") or ""))
+    return rows
+
+
+def print_stored_experiments():
+    print()
+    print("Stored experiments (commands of `python -m lstm_helpers.experiments`; not re-run here):")
+    print()
+    print("| experiment | result | runs | wall seconds | device | command |")
+    print("|---|---|---:|---:|---|---|")
+    for experiment, name, runs, wall, device, command in stored_experiments():
+        wall = f"{wall:,.0f}" if isinstance(wall, (int, float)) else "-"
+        print(f"| {experiment} | {name} | {runs} | {wall} | {device} | `{command}` |")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("notebooks", nargs="*", type=pathlib.Path)
@@ -103,6 +132,7 @@ def main(argv=None) -> int:
         print(f"| {path.stem} | {code} | {compared} | {asserting} | {seconds:.1f} | {peak:.0f} | "
               f"{'yes' if ok else 'NO'} |", flush=True)
     print(f"| **total** | | | | {total:.1f} | | |")
+    print_stored_experiments()
     return 1 if over else 0
 
 

@@ -17,6 +17,11 @@ Three kinds of measurement:
   still have a value; the LSTM version can also follow one path only (along
   the cell state, or avoiding it).
 
+And one summary of a trained network's gradients: :func:`gradient_rms_by_block`,
+the root mean square of the gradient in each block of parameters (input
+weights, recurrent weights, biases, read-out), which chapter 10 follows
+over training.
+
 Lags are counted back from the last step: lag 0 is step ``T``, lag ``T`` is
 the initial state.
 """
@@ -36,6 +41,7 @@ __all__ = [
     "lstm_backprop_norms",
     "rnn_backprop_log10_norms",
     "lstm_backprop_log10_norms",
+    "gradient_rms_by_block",
 ]
 
 
@@ -349,3 +355,61 @@ def lstm_backprop_log10_norms(x, h0, c0, Wx, Wh, b, dh_T=None, rng=None, path="a
             total_dc = dc + dh * prev["o"] * (1 - prev["tanh_c"] ** 2)
         out_c[lag] = _log10_batch_mean_norm(total_dc, scale_exp)
     return {"h": out_h, "c": out_c}
+
+
+def gradient_rms_by_block(module, blocks=None):
+    r"""Root mean square of the gradient in each block of a module's parameters.
+
+    After ``loss.backward()``, the gradient of every parameter tensor is
+    summarised by :math:`\sqrt{\operatorname{mean}(g^2)}` over its entries (the
+    quantity RMSProp keeps a running average of, here over one batch).
+    Parameters can be grouped into blocks, for example the two bias vectors of
+    ``nn.RNN`` into one block of biases.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        A module whose parameters hold gradients.
+    blocks : dict of str -> sequence of str, optional
+        Block name -> names of parameters (as in ``module.named_parameters()``)
+        pooled into that block. By default every parameter tensor is its own
+        block, under its own name.
+
+    Returns
+    -------
+    dict of str -> float
+        The gradient RMS of each block, in the order of ``blocks``.
+
+    Raises
+    ------
+    ValueError
+        If a block names an unknown parameter or is empty, or a parameter of a
+        block has no gradient (``backward`` not called yet).
+
+    Examples
+    --------
+    >>> import torch
+    >>> lin = torch.nn.Linear(3, 2)
+    >>> lin(torch.ones(4, 3)).sum().backward()   # d/dW = 4 everywhere, d/db = 4
+    >>> gradient_rms_by_block(lin)
+    {'weight': 4.0, 'bias': 4.0}
+    """
+    params = dict(module.named_parameters())
+    if blocks is None:
+        blocks = {name: [name] for name in params}
+    out = {}
+    for block, names in blocks.items():
+        names = [names] if isinstance(names, str) else list(names)
+        if not names:
+            raise ValueError(f"block {block!r} must name at least one parameter")
+        unknown = [n for n in names if n not in params]
+        if unknown:
+            raise ValueError(f"block {block!r} names unknown parameters {unknown}; "
+                             f"the module's parameters are {', '.join(params)}")
+        missing = [n for n in names if params[n].grad is None]
+        if missing:
+            raise ValueError(f"parameters {missing} of block {block!r} have no gradient; call loss.backward() first")
+        total = sum(float(params[n].grad.detach().double().pow(2).sum()) for n in names)
+        count = sum(params[n].numel() for n in names)
+        out[block] = (total / count) ** 0.5
+    return out

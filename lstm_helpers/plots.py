@@ -1,4 +1,4 @@
-"""Figures used by several chapters: gradient-vs-lag curves, gate heatmaps, learning curves.
+"""Figures used by several chapters: gradient-vs-lag curves, gate heatmaps, learning curves, learning-rate sweeps.
 
 Each function draws on a given matplotlib ``Axes`` (or creates one), labels its
 axes, and returns the axes, so that a chapter can combine panels freely.
@@ -6,9 +6,11 @@ axes, and returns the axes, so that a chapter can combine panels freely.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-__all__ = ["plot_gradient_vs_lag", "plot_gate_heatmaps", "plot_learning_curves"]
+__all__ = ["plot_gradient_vs_lag", "plot_gate_heatmaps", "plot_learning_curves", "plot_lr_sweep"]
 
 
 def _axes(ax, figsize=(6.4, 4.0)):
@@ -192,4 +194,105 @@ def plot_learning_curves(histories, ax=None, xlabel="training step", ylabel="los
         ax.set_title(title, fontsize=12)
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=10)
+    return ax
+
+
+_SWEEP_MEASURES = ("sequences", "updates", "wrong_test", "test_loss")
+
+
+def plot_lr_sweep(data, measure="sequences", optimizers=None, ax=None, labels=None, title=None):
+    """Plot a stored learning-rate sweep: one line per optimiser, the median over seeds against the learning rate.
+
+    ``data`` is a result of the optimiser comparison
+    (:func:`lstm_helpers.experiments.optimizers.run_optimizers`, or as loaded
+    by :func:`lstm_helpers.experiments.runner.load`): ``data["models"]`` has one
+    entry ``"<optimiser>@<lr>"`` per optimiser and learning rate, with the
+    ``runs`` of every seed. Every seed's value is drawn as a faint dot, the
+    median over seeds as a line.
+
+    Parameters
+    ----------
+    data : dict
+    measure : {"sequences", "updates", "wrong_test", "test_loss"}
+        ``"sequences"`` / ``"updates"``: training sequences / weight updates
+        until the stopping criterion held (log scale); runs that never met it
+        are drawn on a band "not met" above the budget; they count as
+        infinite in the median, which is drawn only where it is finite.
+        ``"wrong_test"``: fraction of the fresh test sequences processed
+        wrongly at the end of the run. ``"test_loss"``: mean loss on them (log scale).
+    optimizers : sequence of str, optional
+        The optimisers to draw (default: every one in ``data["config"]["optimizers"]``).
+    ax : matplotlib.axes.Axes, optional
+    labels : dict of str -> str, optional
+        Legend label of each optimiser (default: its name).
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    ValueError
+        If ``measure`` is not one of the four, or an optimiser has no runs in ``data``.
+    """
+    if measure not in _SWEEP_MEASURES:
+        raise ValueError(f"measure must be one of {', '.join(_SWEEP_MEASURES)}; got {measure!r}")
+    config = data["config"]
+    optimizers = list(config["optimizers"] if optimizers is None else optimizers)
+    lrs = [float(lr) for lr in config["lrs"]]
+    ax = _axes(ax, figsize=(7.0, 4.4))
+    per_update = config["batch_size"] if measure == "updates" else 1
+    ceiling = config["budget"] / per_update * 1.6
+    import matplotlib.pyplot as plt
+
+    palette = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for i, opt in enumerate(optimizers):
+        color = palette[i % len(palette)]
+        keys = [k for k in data["models"] if k.split("@")[0] == opt]
+        if not keys:
+            raise ValueError(f"optimizer {opt!r} has no runs in data; it has "
+                             f"{', '.join(sorted({k.split('@')[0] for k in data['models']}))}")
+        xs, medians = [], []
+        for lr in lrs:
+            key = next((k for k in keys if math.isclose(float(k.split("@")[1]), lr, rel_tol=1e-9)), None)
+            if key is None:
+                continue
+            runs = data["models"][key]["runs"]
+            if measure in ("sequences", "updates"):
+                values = [r["sequences_to_criterion"] / per_update if r["reached"] else math.inf for r in runs]
+                shown = [v if math.isfinite(v) else ceiling for v in values]
+                med = float(np.median(values))  # unmet runs count as infinite, as in summarize
+                med = med if math.isfinite(med) else math.nan
+            elif measure == "wrong_test":
+                shown = [r["wrong_test"] / r["test_size"] for r in runs]
+                med = float(np.median(shown))
+            else:
+                shown = [r["test_loss"] for r in runs]
+                med = float(np.median(shown))
+            ax.scatter([lr] * len(shown), shown, s=14, alpha=0.35, color=color, zorder=2)
+            xs.append(lr)
+            medians.append(med)
+        ax.plot(xs, medians, "-o", lw=1.8, ms=5, color=color, label=(labels or {}).get(opt, opt), zorder=3)
+    ax.set_xscale("log")
+    ax.set_xlabel("learning rate", fontsize=12)
+    if measure in ("sequences", "updates"):
+        ax.set_yscale("log")
+        ax.axhline(config["budget"] / per_update, ls=":", color="gray", lw=1.2)
+        ax.annotate("budget", (1.0, config["budget"] / per_update), xycoords=("axes fraction", "data"),
+                    ha="right", va="top", fontsize=9, color="gray")
+        ax.annotate("not met", (1.0, ceiling), xycoords=("axes fraction", "data"), ha="right", va="bottom",
+                    fontsize=9, color="gray")
+        ax.set_ylim(top=ceiling * 1.5)
+        ax.set_ylabel(f"{'sequences' if measure == 'sequences' else 'weight updates'} to criterion", fontsize=12)
+    elif measure == "wrong_test":
+        ax.set_ylim(-0.03, 1.03)
+        ax.set_ylabel("wrong test sequences (fraction)", fontsize=12)
+    else:
+        ax.set_yscale("log")
+        ax.set_ylabel("test loss", fontsize=12)
+    if title:
+        ax.set_title(title, fontsize=12)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=9, ncol=2)
     return ax

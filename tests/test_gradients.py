@@ -103,3 +103,29 @@ def test_default_upstream_is_unit_norm(rng):
     x, h0, Wx, Wh, b = rnn_params(rng)
     assert np.isclose(rnn_backprop_norms(x, h0, Wx, Wh, b)["h"][0], 1.0)
     assert np.isclose(rnn_backprop_norms(x, h0, Wx, Wh, b, rng=rng)["h"][0], 1.0)
+
+
+def test_gradient_rms_by_block_pools_the_entries_of_each_block():
+    import pytest
+
+    from lstm_helpers.gradients import gradient_rms_by_block
+
+    torch.manual_seed(0)
+    rnn = torch.nn.RNN(3, 4)
+    rnn(torch.randn(5, 2, 3))[0].pow(2).sum().backward()
+    per_tensor = gradient_rms_by_block(rnn)
+    assert list(per_tensor) == [n for n, _ in rnn.named_parameters()]
+    for name, p in rnn.named_parameters():
+        assert per_tensor[name] == pytest.approx(float(p.grad.pow(2).mean().sqrt()), rel=1e-6)
+    biases = torch.cat([rnn.bias_ih_l0.grad, rnn.bias_hh_l0.grad])
+    pooled = gradient_rms_by_block(rnn, {"biases": ["bias_ih_l0", "bias_hh_l0"], "recurrent": "weight_hh_l0"})
+    assert list(pooled) == ["biases", "recurrent"]
+    assert pooled["biases"] == pytest.approx(float(biases.pow(2).mean().sqrt()), rel=1e-6)
+    assert pooled["recurrent"] == pytest.approx(per_tensor["weight_hh_l0"])
+    with pytest.raises(ValueError, match=r"block 'x' names unknown parameters \['w'\]; the module's parameters are "
+                                         "weight_ih_l0, weight_hh_l0"):
+        gradient_rms_by_block(rnn, {"x": ["w"]})
+    with pytest.raises(ValueError, match="block 'x' must name at least one parameter"):
+        gradient_rms_by_block(rnn, {"x": []})
+    with pytest.raises(ValueError, match="have no gradient; call loss.backward"):
+        gradient_rms_by_block(torch.nn.Linear(2, 2))

@@ -8,7 +8,12 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from lstm_helpers.plots import plot_gate_heatmaps, plot_gradient_vs_lag, plot_learning_curves  # noqa: E402
+from lstm_helpers.plots import (  # noqa: E402
+    plot_gate_heatmaps,
+    plot_gradient_vs_lag,
+    plot_learning_curves,
+    plot_lr_sweep,
+)
 
 
 def teardown_function():
@@ -68,3 +73,44 @@ def test_learning_curves():
         plot_learning_curves({})
     with pytest.raises(ValueError, match="same shape"):
         plot_learning_curves({"a": ([1, 2], [1.0])})
+
+
+def _sweep():
+    """A stored sweep: optimiser 'a' meets the criterion at lr 0.1 (2 of 3 seeds), never at lr 1; 'b' never."""
+    def run(reached, n, wrong):
+        return {"reached": reached, "sequences_to_criterion": n if reached else None, "wrong_test": wrong,
+                "test_size": 100, "test_loss": 0.1 + wrong / 100}
+    models = {
+        "a@0.1": {"runs": [run(True, 160, 0), run(False, 0, 5), run(True, 320, 1)]},
+        "a@1": {"runs": [run(False, 0, 90)] * 3},
+        "b@0.1": {"runs": [run(False, 0, 80)] * 3},
+        "b@1": {"runs": [run(True, 640, 0), run(False, 0, 50), run(False, 0, 60)]},
+    }
+    return {"config": {"optimizers": ["a", "b"], "lrs": [0.1, 1.0], "budget": 1000, "batch_size": 16},
+            "models": models}
+
+
+def test_lr_sweep_draws_the_median_over_seeds_with_unmet_runs_as_infinite():
+    ax = plot_lr_sweep(_sweep(), labels={"a": "method a"})
+    lines = [line for line in ax.lines if line.get_label() in ("method a", "b")]
+    assert [line.get_label() for line in lines] == ["method a", "b"]
+    np.testing.assert_array_equal(lines[0].get_xdata(), [0.1, 1.0])
+    np.testing.assert_array_equal(lines[0].get_ydata(), [320, np.nan])  # median of 160, 320, inf; then all inf
+    assert np.isnan(lines[1].get_ydata()).all()  # b met the criterion with 1 seed of 3 at best
+    assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
+    dots = np.concatenate([c.get_offsets()[:, 1] for c in ax.collections])
+    assert (dots == 1600).sum() == 9  # the unmet runs, drawn at 1.6 x the budget
+    updates = plot_lr_sweep(_sweep(), "updates")
+    np.testing.assert_array_equal(updates.lines[0].get_ydata(), [20, np.nan])  # 320 sequences / 16
+    wrong = plot_lr_sweep(_sweep(), "wrong_test")
+    np.testing.assert_allclose(wrong.lines[0].get_ydata(), [0.01, 0.9])
+    loss = plot_lr_sweep(_sweep(), "test_loss", optimizers=["b"])
+    np.testing.assert_allclose(loss.lines[0].get_ydata(), [0.9, 0.6])
+    ax.figure.canvas.draw()
+
+
+def test_lr_sweep_rejects_bad_input():
+    with pytest.raises(ValueError, match="measure must be one of sequences, updates, wrong_test, test_loss"):
+        plot_lr_sweep(_sweep(), "seconds")
+    with pytest.raises(ValueError, match="optimizer 'c' has no runs in data; it has a, b"):
+        plot_lr_sweep(_sweep(), optimizers=["c"])

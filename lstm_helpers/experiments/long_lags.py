@@ -329,7 +329,8 @@ def run_long_lag(config, model="lstm", seed=0, device="cpu", threads=1, progress
     dict
         ``seed``, ``reached`` (bool), ``sequences_to_criterion`` (int, or
         None when the budget ran out), ``sequences_seen``, ``wrong_test``,
-        ``test_size``, ``seconds`` (training and test), ``parameters``, and
+        ``test_size``, ``test_loss`` (the training loss averaged over the test
+        sequences), ``seconds`` (training and test), ``parameters``, and
         ``curve``: ``{"seen": [...], "loss": [...], "recent_correct":
         [...]}``, the training loss and the fraction of the most recent
         ``window`` training sequences processed correctly.
@@ -385,13 +386,14 @@ def run_long_lag(config, model="lstm", seed=0, device="cpu", threads=1, progress
         reached = window.satisfied()
         seen = history.sequences_seen
         # test on fresh sequences, in chunks
-        wrong = 0
+        wrong, test_loss = 0, 0.0
         with torch.no_grad():
             for lo in range(0, config.test_size, 512):
                 n = min(512, config.test_size - lo)
                 batch = {k: v.to(dev) for k, v in _to_tensors(task.sample(n, test_rng), dtype).items()}
-                _, correct, _ = task.evaluate(net, batch)
+                loss, correct, _ = task.evaluate(net, batch)
                 wrong += int((~correct).sum())
+                test_loss += float(loss) * n
         seconds = time.perf_counter() - start
     every = max(1, math.ceil(len(history.loss) / curve_points))
     curve = {
@@ -406,6 +408,7 @@ def run_long_lag(config, model="lstm", seed=0, device="cpu", threads=1, progress
         "sequences_seen": seen,
         "wrong_test": wrong,
         "test_size": config.test_size,
+        "test_loss": round(test_loss / config.test_size, 6),
         "seconds": round(seconds, 2),
         "parameters": count_parameters(net),
         "curve": curve,

@@ -1,17 +1,20 @@
 """The optimiser comparison, a task definition on :mod:`~lstm_helpers.experiments.runner`.
 
-Run from the repository root (this stores ``book/data/optimizers/adding_T100.json``)::
+Run from the repository root; the two stored comparisons are::
 
-    python -m lstm_helpers.experiments optimizers --models all --lrs 0.001,0.01,0.1 \\
-        --seeds 0,1,2 --device auto
+    python -m lstm_helpers.experiments optimizers --task adding --out book/data/optimizers
+    python -m lstm_helpers.experiments optimizers --task reber --out book/data/optimizers
 
-Each run trains the chrono-initialised LSTM of
-:mod:`~lstm_helpers.experiments.long_lags` (``lstm_chrono`` of
+which write ``adding_T100_lstm_chrono.json`` and ``reber_rnn.json``. Each run
+trains a network of :mod:`~lstm_helpers.experiments.long_lags` on one of its
+tasks: by default the chrono-initialised LSTM (``lstm_chrono`` of
 :func:`~lstm_helpers.experiments.long_lags.make_model`) on the adding problem,
-with the sizes, budget and stopping criterion of
-:func:`~lstm_helpers.experiments.long_lags.default_config`, but with one of the
-optimisers of :mod:`lstm_helpers.optim` (``--models``, see :data:`OPTIMIZERS`)
-at one learning rate (``--lrs``). A run is one (optimiser, learning rate,
+or the plain tanh RNN (``rnn``) on the embedded Reber grammar, whose lags a
+plain RNN can bridge; with the sizes and stopping criterion of
+:func:`~lstm_helpers.experiments.long_lags.default_config` (for the RNN on the
+Reber grammar the LSTMs' budget rather than a quarter of it), but with one of
+the optimisers of :mod:`lstm_helpers.optim` (``--models``, see
+:data:`OPTIMIZERS`) at one learning rate (``--lrs``). A run is one (optimiser, learning rate,
 seed); it records the sequences and weight updates until the criterion held
 (or that it never did), the wrong sequences of a fresh test set, the seconds it
 took and a learning curve. The stored result has one entry of ``models`` per
@@ -52,9 +55,9 @@ __all__ = [
 ]
 
 EXPERIMENT = "optimizers"
-TASKS = ("adding",)
-#: The model of every run (see :func:`lstm_helpers.experiments.long_lags.make_model`).
-MODEL = "lstm_chrono"
+TASKS = ("adding", "reber")
+#: The network each task trains by default (see :func:`lstm_helpers.experiments.long_lags.make_model`).
+DEFAULT_MODEL = {"adding": "lstm_chrono", "reber": "rnn"}
 
 #: The optimisers compared: the class of :mod:`lstm_helpers.optim`, its settings besides
 #: ``lr``, and whether the gradient norm is clipped to ``OptimizerConfig.clip`` first.
@@ -63,10 +66,13 @@ OPTIMIZERS = {
     "sgd_clip": ("SGD", {}, True),
     "momentum": ("SGD", {"momentum": 0.9}, False),
     "rmsprop": ("RMSprop", {}, False),
+    "rmsprop_momentum": ("RMSprop", {"momentum": 0.9}, False),
     # Graves (2013), Sec. 4: centred, momentum 0.9, alpha 0.95, eps 1e-4 inside the root
     "rmsprop_centered": ("RMSprop", {"alpha": 0.95, "eps": 1e-4, "momentum": 0.9, "centered": True,
                                      "eps_inside_sqrt": True}, False),
     "adam": ("Adam", {}, False),
+    # chapter 7's setting: Adam after clipping the gradient norm to 1
+    "adam_clip": ("Adam", {}, True),
 }
 
 #: The learning rates of the sweep: half decades from 1e-4 to 1.
@@ -84,9 +90,11 @@ class OptimizerConfig:
 
     Attributes
     ----------
-    task : {"adding"}
+    task : {"adding", "reber"}
     T : int
-        Minimal length of the adding problem.
+        Minimal length of the adding problem (ignored by ``"reber"``).
+    model : {"rnn", "lstm", "lstm_bf1", "lstm_chrono", "lstm_nofg"}
+        The network trained (:func:`lstm_helpers.experiments.long_lags.make_model`).
     optimizers : tuple of str
         Names from :data:`OPTIMIZERS`.
     lrs : tuple of float
@@ -96,13 +104,13 @@ class OptimizerConfig:
     batch_size : int
         Sequences per weight update.
     clip : float
-        Gradient-norm threshold of the optimisers that clip (``sgd_clip``).
+        Gradient-norm threshold of the optimisers that clip (``sgd_clip``, ``adam_clip``).
     budget : int
         Maximal number of training sequences of a run.
     window : int
         Number of most recent training sequences the stopping criterion looks at.
-    max_error : float
-        Bound on their mean absolute error.
+    max_error : float or None
+        Bound on their mean absolute error (None: only their correctness counts).
     test_size : int
         Fresh test sequences counted at the end.
     dtype : {"float32", "float64"}
@@ -110,6 +118,7 @@ class OptimizerConfig:
 
     task: str = "adding"
     T: int = 100
+    model: str = "lstm_chrono"
     optimizers: tuple = tuple(OPTIMIZERS)
     lrs: tuple = DEFAULT_LRS
     hidden: int = 16
@@ -117,7 +126,7 @@ class OptimizerConfig:
     clip: float = 1.0
     budget: int = 74_000
     window: int = 2000
-    max_error: float = 0.01
+    max_error: float | None = 0.01
     test_size: int = long_lags.TEST_SIZE
     dtype: str = "float32"
 
@@ -129,6 +138,7 @@ class OptimizerConfig:
         """Raise ``ValueError`` naming the valid values unless every field is valid (run at construction)."""
         check_choice("task", self.task, TASKS)
         check_int("T", self.T, 10)
+        check_choice("model", self.model, long_lags.MODELS)
         bad = [o for o in self.optimizers if o not in OPTIMIZERS]
         if bad or not self.optimizers:
             raise ValueError(f"optimizers must be one or more of {', '.join(OPTIMIZERS)}; "
@@ -140,13 +150,15 @@ class OptimizerConfig:
         for name in ("hidden", "batch_size", "budget", "window", "test_size"):
             check_int(name, getattr(self, name), 1)
         _positive("clip", self.clip)
-        _positive("max_error", self.max_error)
+        if self.max_error is not None:
+            _positive("max_error", self.max_error)
         check_choice("dtype", self.dtype, ("float32", "float64"))
 
     @property
     def name(self) -> str:
-        """File stem of the stored result, e.g. ``"adding_T100"``."""
-        return f"adding_T{self.T}"
+        """File stem of the stored result, e.g. ``"adding_T100_lstm_chrono"`` or ``"reber_rnn"``."""
+        task = f"adding_T{self.T}" if self.task == "adding" else self.task
+        return f"{task}_{self.model}"
 
     def long_lag_config(self, lr):
         """The :class:`~lstm_helpers.experiments.long_lags.LongLagConfig` of a run at learning rate ``lr``."""
@@ -156,21 +168,26 @@ class OptimizerConfig:
                                        dtype=self.dtype)
 
 
-def default_config(T=100, optimizers=tuple(OPTIMIZERS), lrs=DEFAULT_LRS, quick=False):
-    """The configuration of the comparison: sizes, budget and criterion of the long-lag adding problem.
+def default_config(task="adding", T=100, model=None, optimizers=tuple(OPTIMIZERS), lrs=DEFAULT_LRS, quick=False):
+    """The configuration of a comparison: sizes, budget and criterion of a long-lag task.
 
     They come from :func:`lstm_helpers.experiments.long_lags.default_config`
-    (16 cells, batches of 16, the paper's number of sequences as the budget,
-    the criterion on the last 2000 sequences); ``quick`` takes its tiny sizes,
-    for tests.
+    (16 units, batches of 16, the paper's number of sequences as the budget
+    of every model, the RNN included; the adding problem's criterion on the
+    last 2000 sequences, the Reber grammar's on the last 512); ``quick``
+    takes its tiny sizes, for tests. ``model`` defaults to
+    :data:`DEFAULT_MODEL` of the task.
 
     Raises
     ------
     ValueError
-        If ``T`` is below 10, an optimiser is unknown or a learning rate is not positive.
+        If ``task`` or ``model`` is unknown, ``T`` is below 10, an optimiser is
+        unknown or a learning rate is not positive.
     """
-    base = long_lags.default_config("adding", T=T, quick=quick)
-    return OptimizerConfig("adding", T=base.T, optimizers=tuple(optimizers), lrs=tuple(lrs), hidden=base.hidden,
+    check_choice("task", task, TASKS)
+    model = DEFAULT_MODEL[task] if model is None else model
+    base = long_lags.default_config(task, T=T, quick=quick)
+    return OptimizerConfig(task, T=base.T, model=model, optimizers=tuple(optimizers), lrs=tuple(lrs), hidden=base.hidden,
                            batch_size=base.batch_size, clip=base.clip, budget=base.budget, window=base.window,
                            max_error=base.max_error, test_size=base.test_size, dtype=base.dtype)
 
@@ -243,7 +260,7 @@ def run_optimizer(config, optimizer="adam", lr=0.01, seed=0, device="cpu", threa
     check_choice("optimizer", optimizer, tuple(OPTIMIZERS))
     _positive("lr", lr)
     config.validate()
-    run = long_lags.run_long_lag(config.long_lag_config(lr), MODEL, seed, device=device, threads=threads,
+    run = long_lags.run_long_lag(config.long_lag_config(lr), config.model, seed, device=device, threads=threads,
                                  progress=progress, optimizer=lambda params: make_optimizer(optimizer, params, lr),
                                  clip=config.clip if OPTIMIZERS[optimizer][2] else None)
     n = run["sequences_to_criterion"]
@@ -309,7 +326,7 @@ def run_optimizers(config, models=None, seeds=(0, 1, 2), *, device="auto", threa
         "experiment": EXPERIMENT,
         "name": config.name,
         "task": task.describe,
-        "model": MODEL,
+        "model": config.model,
         "config": asdict(config),
         "criterion": task.criterion.format(window=config.window, max_error=config.max_error),
         "optimizers": {o: {"class": f"lstm_helpers.optim.{OPTIMIZERS[o][0]}", **OPTIMIZERS[o][1],
@@ -345,18 +362,21 @@ def _parse_lrs(text):
 def _add_arguments(p):
     p.add_argument("--task", default="adding", choices=TASKS)
     p.add_argument("--T", type=int, default=100, help="minimal sequence length of the adding problem")
+    p.add_argument("--model", choices=long_lags.MODELS,
+                   help="the network trained (default: " + ", ".join(f"{t}: {m}" for t, m in DEFAULT_MODEL.items())
+                   + ")")
     p.add_argument("--lrs", default=",".join(f"{lr:g}" for lr in DEFAULT_LRS),
                    help="comma-separated learning rates of the sweep")
     p.add_argument("--hidden", type=int, help="memory cells")
     p.add_argument("--batch-size", type=int)
-    p.add_argument("--clip", type=float, help="gradient-norm threshold of sgd_clip")
+    p.add_argument("--clip", type=float, help="gradient-norm threshold of sgd_clip and adam_clip")
     p.add_argument("--budget", type=int, help="maximal training sequences of a run")
     p.add_argument("--window", type=int, help="recent sequences checked by the stopping criterion")
     p.add_argument("--test-size", type=int, help=f"test sequences (default {long_lags.TEST_SIZE})")
 
 
 def _make_config(args):
-    config = default_config(T=args.T, lrs=_parse_lrs(args.lrs), quick=args.quick)
+    config = default_config(args.task, T=args.T, model=args.model, lrs=_parse_lrs(args.lrs), quick=args.quick)
     return runner.override(config, args, ("hidden", "batch_size", "clip", "budget", "window", "test_size"))
 
 
@@ -370,6 +390,7 @@ def _report(data):
 
 
 runner.register(runner.Experiment(
-    name=EXPERIMENT, help="optimisers and learning rates on the adding problem (chrono-initialised LSTM)",
+    name=EXPERIMENT, help="optimisers and learning rates on the adding problem (chrono-initialised LSTM) "
+                                 "and the embedded Reber grammar (plain RNN)",
     models=tuple(OPTIMIZERS), default_models=tuple(OPTIMIZERS), default_seeds=(0, 1, 2),
     add_arguments=_add_arguments, make_config=_make_config, run=_run, report=_report))

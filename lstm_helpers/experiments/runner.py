@@ -288,9 +288,11 @@ def summarize(runs, batch_size=None):
         ``updates_to_criterion_median`` (over every run, a run that never
         reached the criterion counted as infinite, so the median is ``inf``
         when fewer than half of the runs reached it), ``wrong_test_median``,
-        ``wrong_test_min``, ``wrong_test_max``; for runs of a fixed length:
+        ``wrong_test_min``, ``wrong_test_max``; for runs with a
+        ``test_loss`` (every run of a fixed length, and the long-lag runs):
         ``test_loss_median``, ``test_loss_mean``, ``test_loss_min``,
-        ``test_loss_max``, ``test_accuracy_mean``.
+        ``test_loss_max``; for runs with a ``test_accuracy``:
+        ``test_accuracy_mean``.
 
     Raises
     ------
@@ -320,8 +322,9 @@ def summarize(runs, batch_size=None):
     if "test_loss" in runs[0]:
         losses = np.array([r["test_loss"] for r in runs])
         summary.update({"test_loss_median": float(np.median(losses)), "test_loss_mean": float(losses.mean()),
-                        "test_loss_min": float(losses.min()), "test_loss_max": float(losses.max()),
-                        "test_accuracy_mean": float(np.mean([r["test_accuracy"] for r in runs]))})
+                        "test_loss_min": float(losses.min()), "test_loss_max": float(losses.max())})
+    if "test_accuracy" in runs[0]:
+        summary["test_accuracy_mean"] = float(np.mean([r["test_accuracy"] for r in runs]))
     summary["seconds_total"] = round(sum(r.get("seconds", 0.0) for r in runs), 1)
     return summary
 
