@@ -133,16 +133,16 @@ class _StepByStep(torch.optim.Optimizer):
 class SGD(_StepByStep):
     r"""Stochastic gradient descent, with optional heavy-ball or Nesterov momentum.
 
-    For each parameter :math:`\theta` with gradient :math:`g_t`:
+    For each parameter :math:`\theta` with gradient :math:`\mathrm{d}\theta_t`:
 
     .. math::
 
-        b_t = \mu\, b_{t-1} + g_t \quad (b_1 = g_1), \qquad
-        d_t = \begin{cases} g_t + \mu\, b_t & \text{Nesterov} \\ b_t & \text{otherwise}\end{cases},
-        \qquad \theta_t = \theta_{t-1} - \eta\, d_t .
+        \Delta_t = \mu\, \Delta_{t-1} + \mathrm{d}\theta_t \quad (\Delta_1 = \mathrm{d}\theta_1), \qquad
+        D_t = \begin{cases} \mathrm{d}\theta_t + \mu\, \Delta_t & \text{Nesterov} \\ \Delta_t & \text{otherwise}\end{cases},
+        \qquad \theta_t = \theta_{t-1} - \eta\, D_t .
 
     With :math:`\mu = 0` this is plain :math:`\theta \leftarrow \theta - \eta g`. The buffer
-    :math:`b` adds up past gradients (Polyak's heavy ball); the Nesterov form looks one momentum
+    :math:`\Delta` adds up past gradients (Polyak's heavy ball); the Nesterov form looks one momentum
     step ahead (Sutskever et al., 2013, eq. 3--4, rewritten for the gradient at the current
     point). This is ``torch.optim.SGD`` with ``dampening=0`` and ``weight_decay=0``.
 
@@ -159,7 +159,7 @@ class SGD(_StepByStep):
 
     Notes
     -----
-    State per parameter (``self.state[p]``): ``"momentum_buffer"`` (:math:`b`, same shape as
+    State per parameter (``self.state[p]``): ``"momentum_buffer"`` (:math:`\Delta`, same shape as
     ``p``), only when ``momentum > 0``.
 
     References
@@ -198,9 +198,9 @@ class SGD(_StepByStep):
             d = g
             if mu > 0:
                 if "momentum_buffer" not in state:
-                    state["momentum_buffer"] = g.clone()      # b_1 = g_1
+                    state["momentum_buffer"] = g.clone()      # Delta_1 = dtheta_1
                 else:
-                    state["momentum_buffer"].mul_(mu).add_(g)  # b_t = mu b_{t-1} + g_t
+                    state["momentum_buffer"].mul_(mu).add_(g)  # Delta_t = mu Delta_{t-1} + dtheta_t
                 b = state["momentum_buffer"]
                 d = g.add(b, alpha=mu) if group["nesterov"] else b  # d = g + mu b  |  d = b
             p.add_(d, alpha=-lr)                               # theta -= lr d
@@ -209,16 +209,16 @@ class SGD(_StepByStep):
 class RMSprop(_StepByStep):
     r"""RMSProp: divide the gradient by a running root mean square of recent gradients.
 
-    For each parameter, with gradient :math:`g_t` and decay :math:`\alpha`:
+    For each parameter, with gradient :math:`\mathrm{d}\theta_t` and decay :math:`\alpha`:
 
     .. math::
 
-        v_t &= \alpha\, v_{t-1} + (1-\alpha)\, g_t^2, \qquad v_0 = \text{initial\_square\_avg} \\
-        m_t &= \alpha\, m_{t-1} + (1-\alpha)\, g_t, \qquad m_0 = 0 \quad \text{(centered only)} \\
+        v_t &= \alpha\, v_{t-1} + (1-\alpha)\, \mathrm{d}\theta_t^2, \qquad v_0 = \text{initial\_square\_avg} \\
+        m_t &= \alpha\, m_{t-1} + (1-\alpha)\, \mathrm{d}\theta_t, \qquad m_0 = 0 \quad \text{(centered only)} \\
         s_t &= v_t - m_t^2 \ \text{(centered)} \quad\text{or}\quad s_t = v_t \\
-        u_t &= g_t / (\sqrt{s_t} + \epsilon) \quad\text{or, ε inside,}\quad g_t / \sqrt{s_t + \epsilon} \\
-        b_t &= \mu\, b_{t-1} + u_t, \quad b_0 = 0, \qquad
-        \theta_t = \theta_{t-1} - \eta\, b_t \quad (\theta_t = \theta_{t-1} - \eta\, u_t \text{ if } \mu = 0).
+        u_t &= \mathrm{d}\theta_t / (\sqrt{s_t} + \epsilon) \quad\text{or, ε inside,}\quad \mathrm{d}\theta_t / \sqrt{s_t + \epsilon} \\
+        \Delta_t &= \mu\, \Delta_{t-1} + u_t, \quad \Delta_0 = 0, \qquad
+        \theta_t = \theta_{t-1} - \eta\, \Delta_t \quad (\theta_t = \theta_{t-1} - \eta\, u_t \text{ if } \mu = 0).
 
     Centred, :math:`s_t` estimates the variance of the gradient rather than its raw second
     moment. With :math:`v_0 = 0` and a constant gradient the first step has length
@@ -238,7 +238,7 @@ class RMSprop(_StepByStep):
 
     (``inside`` is ``eps_inside_sqrt``, ``initial`` is ``initial_square_avg``; Graves uses
     ``lr=1e-4``.) Keras and TF1 put the learning rate inside the momentum buffer,
-    :math:`b_t = \mu b_{t-1} + \eta u_t`, which is the same update as long as ``lr`` is fixed.
+    :math:`\Delta_t = \mu \Delta_{t-1} + \eta u_t`, which is the same update as long as ``lr`` is fixed.
 
     Parameters
     ----------
@@ -262,7 +262,7 @@ class RMSprop(_StepByStep):
     Notes
     -----
     State per parameter: ``"step"`` (int), ``"square_avg"`` (:math:`v`), ``"grad_avg"``
-    (:math:`m`, centred only), ``"momentum_buffer"`` (:math:`b`, only when ``momentum > 0``).
+    (:math:`m`, centred only), ``"momentum_buffer"`` (:math:`\Delta`, only when ``momentum > 0``).
 
     References
     ----------
@@ -331,12 +331,12 @@ class RMSprop(_StepByStep):
 class Adam(_StepByStep):
     r"""Adam: RMSProp's second moment, plus momentum on the first moment, plus bias correction.
 
-    For each parameter, with gradient :math:`g_t` at step :math:`t = 1, 2, \dots`:
+    For each parameter, with gradient :math:`\mathrm{d}\theta_t` at step :math:`t = 1, 2, \dots`:
 
     .. math::
 
-        m_t &= \beta_1 m_{t-1} + (1-\beta_1)\, g_t, \qquad
-        v_t = \beta_2 v_{t-1} + (1-\beta_2)\, g_t^2, \qquad m_0 = v_0 = 0, \\
+        m_t &= \beta_1 m_{t-1} + (1-\beta_1)\, \mathrm{d}\theta_t, \qquad
+        v_t = \beta_2 v_{t-1} + (1-\beta_2)\, \mathrm{d}\theta_t^2, \qquad m_0 = v_0 = 0, \\
         \hat m_t &= m_t / (1-\beta_1^t), \qquad \hat v_t = v_t / (1-\beta_2^t), \\
         \theta_t &= \theta_{t-1} - \eta\, \hat m_t / (\sqrt{\hat v_t} + \epsilon).
 
