@@ -26,11 +26,12 @@ Training and experiments:
 - :mod:`lstm_helpers.train` -- the one PyTorch training loop.
 - :mod:`lstm_helpers.utils` -- seeding, thread pinning, device choice, stored results.
 - :mod:`lstm_helpers.experiments` -- the one experiment runner and the stored experiments on it:
-  the long-time-lag experiments of 1997 and the variant ablation (``python -m lstm_helpers.experiments``).
+  the long-time-lag experiments of 1997, the variant ablation and the optimiser comparison
+  (``python -m lstm_helpers.experiments``).
 
 Figures:
 
-- :mod:`lstm_helpers.plots` -- figures shared by several chapters (gradient curves, gates, learning curves).
+- :mod:`lstm_helpers.plots` -- figures shared by several chapters (gradient curves, gates, learning curves, learning-rate sweeps).
 - :mod:`lstm_helpers.diagrams` -- drawings of networks, one module per family: the RNN and BPTT, the LSTM
   cell and its backward paths, the unrolled LSTM, stacked and bidirectional layers, variants and GRU, trees.
 """
