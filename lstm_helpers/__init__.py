@@ -14,7 +14,8 @@ From scratch in NumPy (Part I--II):
 Cells and tasks in PyTorch:
 
 - :mod:`lstm_helpers.cells` -- cells written out gate by gate: LSTM and its variants, GRU,
-  Tree-LSTMs; :class:`~lstm_helpers.cells.Recurrent` unrolls any of them over time.
+  Tree-LSTMs; :class:`~lstm_helpers.cells.Recurrent` unrolls any of them over time;
+  ``lstm_helpers.cells.fast`` holds the speed ladder of one LSTM layer (fused gates, compiled step).
 - :mod:`lstm_helpers.trees` -- trees as data, without PyTorch: the ``Tree`` type and ``binarize``
   (their drawing is ``lstm_helpers.diagrams.draw_tree``).
 - :mod:`lstm_helpers.tasks` -- seeded data generators (agreement, long-time-lag tasks,
@@ -24,9 +25,14 @@ Training and experiments:
 
 - :mod:`lstm_helpers.optim` -- SGD (momentum, Nesterov), RMSProp (PyTorch, Keras, TF1, Graves) and Adam written out, equal to torch.optim; gradient norm clipping.
 - :mod:`lstm_helpers.train` -- the one PyTorch training loop.
+- :mod:`lstm_helpers.bench` -- timing done right (warm-up, synchronisation, median and spread),
+  the FLOPs and memory traffic of an LSTM step, and the datasheet peaks of a few GPUs.
+- :mod:`lstm_helpers.distributed` -- data-parallel training of an LSTM with PyTorch's
+  ``DistributedDataParallel``, launched with ``torchrun``.
 - :mod:`lstm_helpers.utils` -- seeding, thread pinning, device choice, stored results.
 - :mod:`lstm_helpers.experiments` -- the one experiment runner and the stored experiments on it:
-  the long-time-lag experiments of 1997, the variant ablation and the optimiser comparison
+  the long-time-lag experiments of 1997, the variant ablation, the optimiser comparison and the speed
+  ladder
   (``python -m lstm_helpers.experiments``).
 
 Figures:

@@ -14,7 +14,7 @@
 Run ``python -m lstm_helpers.experiments --help``.
 """
 
-from . import ablation, long_lags, optimizers, paper, runner  # noqa: F401 -- importing registers the experiments
+from . import ablation, gpu_ladder, long_lags, optimizers, paper, runner  # noqa: F401 -- importing registers the experiments
 from .runner import load, main
 
 __all__ = ["load", "main"]
