@@ -177,13 +177,14 @@ class AddingNet(torch.nn.Module):
     (:func:`~lstm_helpers.experiments.runner.last_step`; after step ``L``
     when ``lengths`` is None). Padding after ``lengths[i]`` cannot change it.
 
-    ``forward`` first calls ``self.lstm.flatten_parameters()``. cuDNN's LSTM
-    wants the weights of all gates in one contiguous block of memory; when
-    they are not (after the weights were copied or replaced, as
-    ``DistributedDataParallel`` does when it copies rank 0's parameters or
-    when it builds replicas of a module), PyTorch warns and copies them on
-    every call. The call puts them back into one block, once; on the CPU it
-    does nothing.
+    cuDNN's LSTM wants the weights of all gates in one contiguous block of
+    memory. ``.to(device)`` puts them there, and ``DistributedDataParallel``
+    broadcasts rank 0's parameters into the existing tensors, so they stay
+    there. Only when a weight is replaced by assignment, or a module is
+    replicated as ``nn.DataParallel`` does, does PyTorch warn and copy them on
+    every call; then call ``self.lstm.flatten_parameters()`` once after the
+    change (not in every ``forward``, where on a GPU it would copy the weights
+    each time).
     """
 
     def __init__(self, input_size, hidden_size):
@@ -192,7 +193,6 @@ class AddingNet(torch.nn.Module):
         self.readout = torch.nn.Linear(hidden_size, 1)
 
     def forward(self, x, lengths=None):
-        self.lstm.flatten_parameters()
         h, _ = self.lstm(x)
         return self.readout(last_step(h, lengths)).squeeze(-1)
 

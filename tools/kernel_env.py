@@ -18,6 +18,11 @@ The switches are the documented ones of each library:
 
 ``OPENBLAS_CORETYPE`` and ``OPENBLAS_L2_SIZE`` are left as they are: some machines need
 them set for older OpenBLAS builds to start at all.
+
+Under ``--run`` the compiled kernels of ``torch.compile`` are cached in a folder of their
+own for this selection (``TORCHINDUCTOR_CACHE_DIR``, unless it is set already): a kernel
+compiled and cached under the native selection must not be loaded under the forced one,
+whose vector instructions differ (the cache's key does not tell them apart).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import argparse
 import os
 import platform
 import sys
+import tempfile
 
 # one step below, per library: (native-at-least, forced)
 _ATEN = {"AVX512": "avx2", "AVX2": "default"}
@@ -88,6 +94,10 @@ def main(argv=None) -> int:
     print("CPU kernels for this run (stored outputs used the native ones): "
           + ", ".join(f"{k}={v}" for k, v in env.items()), flush=True)
     os.environ.update(env)
+    if "TORCHINDUCTOR_CACHE_DIR" not in os.environ:
+        user = os.environ.get("USER") or str(os.getuid())
+        tag = "_".join(v for k, v in env.items() if k != "NPY_DISABLE_CPU_FEATURES").lower()
+        os.environ["TORCHINDUCTOR_CACHE_DIR"] = os.path.join(tempfile.gettempdir(), f"torchinductor_{user}_{tag}")
     os.execvp(command[0], command)
 
 

@@ -24,7 +24,7 @@ rung                what it is
 ``fused_compiled``  the same with only the step compiled by ``torch.compile``
                     (:func:`compile_step`): the element-wise gate arithmetic, forward
                     and backward, fused into a few kernels; the loop stays Python
-``nn_lstm``         ``torch.nn.LSTM`` itself (cuDNN on a GPU, a C++ loop on a CPU)
+``nn_lstm``         ``torch.nn.LSTM`` itself (cuDNN on a GPU, oneDNN on a CPU)
 ==================  ==========================================================================
 
 :func:`compile_unrolled` compiles the *whole* loop instead: ``torch.compile``
@@ -107,7 +107,7 @@ RUNG_DESCRIPTIONS = {
     "fused": "FusedLSTM: all input products in one product before the loop; per step one "
              "(B, H) x (H, 4H) product and the gate nonlinearities",
     "fused_compiled": "FusedLSTM with its step compiled by torch.compile (the loop stays Python)",
-    "nn_lstm": "torch.nn.LSTM (cuDNN on a GPU, PyTorch's C++ loop on a CPU)",
+    "nn_lstm": "torch.nn.LSTM (cuDNN on a GPU, oneDNN's fused LSTM primitive on a CPU)",
 }
 
 
