@@ -1,4 +1,5 @@
-"""Figures used by several chapters: gradient-vs-lag curves, gate heatmaps, learning curves, learning-rate sweeps.
+"""Figures used by several chapters: gradient-vs-lag curves, gate heatmaps, learning curves, learning-rate sweeps,
+speed ladders.
 
 Each function draws on a given matplotlib ``Axes`` (or creates one), labels its
 axes, and returns the axes, so that a chapter can combine panels freely.
@@ -10,7 +11,7 @@ import math
 
 import numpy as np
 
-__all__ = ["plot_gradient_vs_lag", "plot_gate_heatmaps", "plot_learning_curves", "plot_lr_sweep"]
+__all__ = ["plot_gradient_vs_lag", "plot_gate_heatmaps", "plot_learning_curves", "plot_lr_sweep", "plot_ladder"]
 
 
 def _axes(ax, figsize=(6.4, 4.0)):
@@ -295,4 +296,54 @@ def plot_lr_sweep(data, measure="sequences", optimizers=None, ax=None, labels=No
         ax.set_title(title, fontsize=12)
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=9, ncol=2)
+    return ax
+
+
+def plot_ladder(ladders, ax=None, title=None):
+    """Plot stored speed ladders: per rung, its time per training step as a multiple of ``nn.LSTM``'s.
+
+    Parameters
+    ----------
+    ladders : dict of str -> dict
+        Label -> a stored ladder (:func:`lstm_helpers.experiments.gpu_ladder.load_ladder`):
+        ``data["models"][rung]["summary"]["ratio_to_nn_lstm_median"]`` for every rung.
+        One group of bars per label (a device).
+    ax : matplotlib.axes.Axes, optional
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    ValueError
+        If ``ladders`` is empty or a ladder has no rungs.
+    """
+    if not ladders:
+        raise ValueError("ladders must hold at least one {label: stored ladder} entry")
+    ax = _axes(ax, figsize=(7.0, 3.8))
+    rungs = []
+    for label, data in ladders.items():
+        if not data.get("models"):
+            raise ValueError(f"ladder {label!r} has no rungs (data['models'] is empty)")
+        rungs += [r for r in data["models"] if r not in rungs]
+    height = 0.8 / len(ladders)
+    for k, (label, data) in enumerate(ladders.items()):
+        ratios = [data["models"][r]["summary"]["ratio_to_nn_lstm_median"] if r in data["models"] else np.nan
+                  for r in rungs]
+        y = np.arange(len(rungs)) + (k - (len(ladders) - 1) / 2) * height
+        bars = ax.barh(y, ratios, height=height, label=label)
+        for bar, ratio in zip(bars, ratios):
+            if np.isfinite(ratio):
+                ax.annotate(f"{ratio:.2f}x", (ratio, bar.get_y() + bar.get_height() / 2), xytext=(3, 0),
+                            textcoords="offset points", va="center", fontsize=9)
+    ax.set_yticks(np.arange(len(rungs)), rungs)
+    ax.invert_yaxis()
+    ax.axvline(1.0, color="gray", ls=":", lw=1.2)
+    ax.set_xlabel("time per training step, as a multiple of nn.LSTM's", fontsize=11)
+    if title:
+        ax.set_title(title, fontsize=12)
+    ax.grid(True, axis="x", alpha=0.3)
+    ax.legend(fontsize=9)
     return ax

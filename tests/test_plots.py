@@ -11,6 +11,7 @@ import pytest  # noqa: E402
 from lstm_helpers.plots import (  # noqa: E402
     plot_gate_heatmaps,
     plot_gradient_vs_lag,
+    plot_ladder,
     plot_learning_curves,
     plot_lr_sweep,
 )
@@ -114,3 +115,25 @@ def test_lr_sweep_rejects_bad_input():
         plot_lr_sweep(_sweep(), "seconds")
     with pytest.raises(ValueError, match="optimizer 'c' has no runs in data; it has a, b"):
         plot_lr_sweep(_sweep(), optimizers=["c"])
+
+
+def _ladder(ratios):
+    return {"models": {rung: {"summary": {"ratio_to_nn_lstm_median": r}} for rung, r in ratios.items()}}
+
+
+def test_ladder_draws_one_bar_per_rung_and_device():
+    ax = plot_ladder({"cpu": _ladder({"naive": 3.0, "nn_lstm": 1.0}),
+                      "gpu": _ladder({"naive": 9.0, "fused": 2.0, "nn_lstm": 1.0})})
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["naive", "nn_lstm", "fused"]
+    widths = [p.get_width() for p in ax.patches]
+    assert widths[:3] == [3.0, 1.0] + [widths[2]] and np.isnan(widths[2])  # the cpu has no "fused" rung
+    assert widths[3:] == [9.0, 1.0, 2.0]
+    assert [t.get_text() for t in ax.texts] == ["3.00x", "1.00x", "9.00x", "1.00x", "2.00x"]
+    ax.figure.canvas.draw()
+
+
+def test_ladder_rejects_bad_input():
+    with pytest.raises(ValueError, match="at least one"):
+        plot_ladder({})
+    with pytest.raises(ValueError, match="ladder 'x' has no rungs"):
+        plot_ladder({"x": {"models": {}}})
