@@ -96,7 +96,7 @@ run gives the same numbers each time.
 Public functions
 ----------------
 :func:`make_model`, :func:`global_batch`, :func:`shard`, :func:`to_tensors`,
-:func:`slice_loss`, :func:`steps_of_rank`, :func:`parse_args`,
+:func:`slice_loss`, :func:`steps_of_rank`, :func:`median_step_ms`, :func:`parse_args`,
 :func:`train`, :func:`main`.
 
 Examples
@@ -141,6 +141,7 @@ __all__ = [
     "to_tensors",
     "slice_loss",
     "steps_of_rank",
+    "median_step_ms",
     "parse_args",
     "train",
     "main",
@@ -195,6 +196,38 @@ class AddingNet(torch.nn.Module):
     def forward(self, x, lengths=None):
         h, _ = self.lstm(x)
         return self.readout(last_step(h, lengths)).squeeze(-1)
+
+
+#: Steps left out of the median step time (the first steps allocate memory and warm caches).
+WARMUP_STEPS = 3
+
+
+def median_step_ms(step_ms, warmup=WARMUP_STEPS):
+    """The median time of the steps after the first ``warmup`` ones, in ms (of every step when there are few).
+
+    Parameters
+    ----------
+    step_ms : sequence of float
+        The time of each step, in order.
+    warmup : int
+        Leading steps left out, as long as one step remains.
+
+    Returns
+    -------
+    float
+        ``nan`` when ``step_ms`` is empty.
+
+    Examples
+    --------
+    >>> median_step_ms([50.0, 9.0, 8.0, 2.0, 3.0, 4.0])
+    3.0
+    >>> median_step_ms([7.0])
+    7.0
+    """
+    step_ms = list(step_ms)
+    if not step_ms:
+        return float("nan")
+    return float(np.median(step_ms[min(warmup, len(step_ms) - 1):]))
 
 
 def make_model(hidden, seed, input_size=2, dtype="float32"):
@@ -491,8 +524,9 @@ def train(rank, world_size, args, local_rank=None):
         largest absolute difference between this process's final parameters
         and rank 0's, the same value on every process; 0 when the copies
         agree), ``saved`` (the path written, on rank 0 with ``--save``;
-        else None) and ``seconds`` (this process's training loop, without
-        start-up and saving; rank 0 also prints it, with the time per step).
+        else None), ``seconds`` (this process's training loop, without
+        start-up and saving) and ``median_step_ms`` (:func:`median_step_ms`
+        of its steps); rank 0 prints both.
 
     Raises
     ------
@@ -519,8 +553,10 @@ def train(rank, world_size, args, local_rank=None):
     loss_logged = None
 
     start = time.perf_counter()
+    step_ms = []
     with Join([model]):
         for k in range(n_steps):
+            tick = time.perf_counter()
             batch = shard(global_batch(args.task, args.T, args.seed, k, args.global_batch), rank, world_size)
             x, y, lengths = to_tensors(batch, device, args.dtype)
             optimizer.zero_grad(set_to_none=True)
@@ -536,6 +572,9 @@ def train(rank, world_size, args, local_rank=None):
                 loss_logged = total.item() / world_size
                 if rank == 0:
                     print(f"step {k + 1:>5d}/{args.steps}  loss {loss_logged:.6f}", flush=True)
+            if device.type == "cuda":
+                torch.cuda.synchronize(device)  # the step's kernels have finished before the clock is read
+            step_ms.append(1e3 * (time.perf_counter() - tick))
 
     seconds = time.perf_counter() - start  # the training loop alone: no start-up, no saving
     # after Join every process holds the parameters of the last one to finish
@@ -553,14 +592,16 @@ def train(rank, world_size, args, local_rank=None):
         ran = f"{fewest.item()}" if fewest.item() == most.item() else f"{fewest.item()} to {most.item()}"
         print(f"done: {world_size} process(es) ran {ran} steps; "
               f"largest parameter difference between ranks {difference.item():.1e}", flush=True)
-        print(f"trained in {seconds:.2f} s, {1e3 * seconds / max(1, n_steps):.2f} ms per step on rank 0", flush=True)
+        warmup = min(WARMUP_STEPS, max(0, len(step_ms) - 1))
+        print(f"trained in {seconds:.2f} s; median step {median_step_ms(step_ms):.2f} ms after {warmup} warm-up "
+              f"steps (rank 0)", flush=True)
         if args.save is not None:
             path = pathlib.Path(args.save)
             path.parent.mkdir(parents=True, exist_ok=True)
             torch.save({name: t.detach().cpu() for name, t in net.state_dict().items()}, path)
             saved = path
     return {"steps": n_steps, "loss": loss_logged, "rank_difference": difference.item(), "saved": saved,
-            "seconds": seconds}
+            "seconds": seconds, "median_step_ms": median_step_ms(step_ms)}
 
 
 def main(argv=None):

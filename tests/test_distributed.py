@@ -238,3 +238,13 @@ def test_train_needs_a_process_group():
         dd.train(0, 2, args)
     with pytest.raises(ValueError, match="--global-batch 8 is not divisible by the 3 processes"):
         dd.train(0, 3, args)
+
+
+def test_the_median_step_time_leaves_out_the_warm_up_steps():
+    from lstm_helpers.distributed import WARMUP_STEPS, median_step_ms
+
+    assert WARMUP_STEPS == 3
+    assert median_step_ms([100.0, 90.0, 80.0, 1.0, 2.0, 3.0]) == 2.0
+    assert median_step_ms([5.0, 1.0]) == 1.0  # at least one step is kept
+    assert median_step_ms([4.0]) == 4.0
+    assert median_step_ms([]) != median_step_ms([])  # nan
