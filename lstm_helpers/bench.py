@@ -45,6 +45,7 @@ __all__ = [
     "arithmetic_intensity",
     "DEVICE_PEAKS",
     "device_peak",
+    "best_rate",
 ]
 
 
@@ -432,22 +433,25 @@ _SPARSE_NOTE = "the datasheet gives the tensor-core figures with 2:4 sparsity; d
 #: Each entry: ``pattern`` (a regular expression matched against the name
 #: ``torch.cuda.get_device_name`` returns), ``fp32`` (FLOP/s of ordinary
 #: float32 arithmetic, without tensor cores), ``tf32`` and ``bf16`` (dense
-#: tensor-core FLOP/s; ``None`` where the GPU has no such mode), ``source``
-#: (the datasheet) and ``note``. Figures are at the boost clock; a GPU
+#: tensor-core FLOP/s; ``None`` where the GPU has no such mode), ``bandwidth``
+#: (memory bandwidth in bytes/s; ``None`` where the entry covers models that
+#: differ), ``source`` (the datasheet) and ``note``. Figures are at the boost clock; a GPU
 #: held below it by power or temperature peaks lower.
 DEVICE_PEAKS = {
-    "H100 SXM": dict(pattern=r"\bH100\b(?!.*(PCIe|NVL))", fp32=67e12, tf32=494.5e12, bf16=989.5e12,
+    "H100 SXM": dict(pattern=r"\bH100\b(?!.*(PCIe|NVL))", fp32=67e12, tf32=494.5e12, bf16=989.5e12, bandwidth=3.35e12,
                      source="NVIDIA H100 Tensor Core GPU datasheet (H100 SXM)", note=_SPARSE_NOTE),
-    "H100 PCIe": dict(pattern=r"\bH100\b.*PCIe", fp32=51e12, tf32=378e12, bf16=756.5e12,
+    "H100 PCIe": dict(pattern=r"\bH100\b.*PCIe", fp32=51e12, tf32=378e12, bf16=756.5e12, bandwidth=2.0e12,
                       source="NVIDIA H100 Tensor Core GPU datasheet (H100 PCIe)", note=_SPARSE_NOTE),
     "H200 SXM": dict(pattern=r"(?<![A-Za-z])H200\b(?!.*NVL)", fp32=67e12, tf32=494.5e12, bf16=989.5e12,
+                     bandwidth=4.8e12,
                      source="NVIDIA H200 Tensor Core GPU datasheet (H200 SXM)", note=_SPARSE_NOTE),
-    "A100": dict(pattern=r"\bA100\b", fp32=19.5e12, tf32=156e12, bf16=312e12,
+    "A100": dict(pattern=r"\bA100\b", fp32=19.5e12, tf32=156e12, bf16=312e12, bandwidth=None,
                  source="NVIDIA A100 Tensor Core GPU datasheet (A100 40GB and 80GB, PCIe and SXM)",
-                 note="the datasheet gives the same peaks for every A100 form factor"),
-    "L4": dict(pattern=r"\bL4\b", fp32=30.3e12, tf32=60e12, bf16=121e12,
+                 note="the datasheet gives the same peaks for every A100 form factor; the memory bandwidth "
+                      "differs (1,555 GB/s for the 40 GB PCIe card to 2,039 GB/s for the 80 GB SXM module)"),
+    "L4": dict(pattern=r"\bL4\b", fp32=30.3e12, tf32=60e12, bf16=121e12, bandwidth=300e9,
                source="NVIDIA L4 Tensor Core GPU datasheet", note=_SPARSE_NOTE),
-    "T4": dict(pattern=r"\bT4\b", fp32=8.1e12, tf32=None, bf16=None,
+    "T4": dict(pattern=r"\bT4\b", fp32=8.1e12, tf32=None, bf16=None, bandwidth=320e9,
                source="NVIDIA T4 Tensor Core GPU datasheet",
                note="no TF32 or BF16 tensor cores (Turing); its tensor cores run FP16 (65 TFLOP/s mixed precision)"),
 }
@@ -497,3 +501,43 @@ def device_peak(name):
         if re.search(entry["pattern"], name):
             return {"device": device, **{k: v for k, v in entry.items() if k != "pattern"}}
     return None
+
+
+def best_rate(intensity, peak, bandwidth):
+    """The roofline bound: the fastest a kernel of this arithmetic intensity can run, in FLOP/s.
+
+    A kernel doing ``intensity`` FLOPs per byte it moves from memory runs at
+    most at ``min(peak, intensity * bandwidth)``: limited by the arithmetic
+    (``peak``) above the break-even intensity ``peak / bandwidth``, by the
+    memory traffic below it. Data kept in the caches between calls can beat
+    the memory term; nothing beats the peak.
+
+    Parameters
+    ----------
+    intensity : float
+        FLOPs per byte (:func:`arithmetic_intensity`).
+    peak : float
+        FLOP/s (for example ``DEVICE_PEAKS[...]["fp32"]``).
+    bandwidth : float
+        Bytes per second from memory (``DEVICE_PEAKS[...]["bandwidth"]``).
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ValueError
+        If a value is not a positive number.
+
+    Examples
+    --------
+    >>> best_rate(10.0, peak=100e12, bandwidth=2e12) / 1e12   # memory-bound: 10 FLOP/byte * 2 TB/s
+    20.0
+    >>> best_rate(100.0, peak=100e12, bandwidth=2e12) / 1e12  # compute-bound
+    100.0
+    """
+    for name, value in (("intensity", intensity), ("peak", peak), ("bandwidth", bandwidth)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+            raise ValueError(f"{name} must be a positive number, got {value!r}")
+    return float(min(peak, intensity * bandwidth))

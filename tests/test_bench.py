@@ -191,3 +191,22 @@ def test_interleaved_timing_measures_each_function_apart():
 def test_interleaved_timing_rejects_anything_but_a_dict_of_callables(fns):
     with pytest.raises(ValueError, match="fns must be a non-empty dict"):
         bench.time_interleaved(fns)
+
+
+def test_best_rate_is_the_roofline():
+    from lstm_helpers.bench import best_rate
+
+    assert best_rate(10.0, 100e12, 2e12) == 20e12  # memory-bound below the break-even intensity of 50
+    assert best_rate(50.0, 100e12, 2e12) == 100e12 == best_rate(500.0, 100e12, 2e12)
+    for bad in (0.0, -1.0, True, "1"):
+        with pytest.raises(ValueError, match="must be a positive number"):
+            best_rate(bad, 100e12, 2e12)
+    with pytest.raises(ValueError, match="bandwidth must be a positive number, got None"):
+        best_rate(10.0, 100e12, None)
+
+
+def test_bandwidths_are_listed_where_one_number_holds():
+    assert DEVICE_PEAKS["H100 SXM"]["bandwidth"] == 3.35e12 and DEVICE_PEAKS["H200 SXM"]["bandwidth"] == 4.8e12
+    assert DEVICE_PEAKS["A100"]["bandwidth"] is None and "2,039 GB/s" in DEVICE_PEAKS["A100"]["note"]
+    for device, entry in DEVICE_PEAKS.items():
+        assert entry["bandwidth"] is None or 1e11 < entry["bandwidth"] < 1e13, device
