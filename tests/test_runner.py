@@ -194,3 +194,18 @@ def test_stored_results_are_standard_json_and_infinity_round_trips(tmp_path):
     json.loads((tmp_path / "x.json").read_text(), parse_constant=refuse)
     back = runner._loads((tmp_path / "x.json").read_text())
     assert back["median"] == math.inf and back["runs"] == [1.5, -math.inf]
+
+
+def test_provenance_closes_every_stored_result():
+    import time
+
+    import torch
+
+    from lstm_helpers import __version__
+    from lstm_helpers.experiments.runner import hardware, provenance
+
+    record = provenance(torch.device("cpu"), 1, time.perf_counter() - 2.0, "python -m x")
+    assert record["device"] == "cpu" and record["threads"] == 1 and record["command"] == "python -m x"
+    assert record["hardware"] == hardware("cpu") and record["device_name"] == record["hardware"]["cpu"]
+    assert record["version"] == __version__ and 2.0 <= record["wall_seconds"] < 60
+    assert list(record) == ["device", "device_name", "hardware", "threads", "version", "wall_seconds", "command"]

@@ -61,13 +61,12 @@ from dataclasses import asdict, dataclass
 
 import torch
 
-from .. import __version__
 from .._checks import check_int
 from ..bench import arithmetic_intensity, lstm_bytes, lstm_flops
 from ..cells import fast
 from ..utils import data_dir, get_device
 from . import runner
-from .runner import hardware, store
+from .runner import store
 
 __all__ = [
     "EXPERIMENT",
@@ -317,7 +316,6 @@ def run_ladder(config, models=None, seeds=(0,), *, threads=1, out=None, log=prin
                                                 seed=seeds[0], cold=config.cold_compile, tf32=config.tf32,
                                                 log=log)}
     models_out = {rung: {"runs": r, "summary": summarize_rung(r)} for rung, r in runs.items()}
-    record = hardware(dev)
     data = {
         "schema_version": runner.SCHEMA_VERSION,
         "experiment": EXPERIMENT,
@@ -335,15 +333,10 @@ def run_ladder(config, models=None, seeds=(0,), *, threads=1, out=None, log=prin
         "compiler_startup_seconds": first["compiler_startup_seconds"],
         "models": models_out,
         "compile_sweep": sweep,
-        "device": dev.type,
-        "device_name": first["device_name"],
         "software": software(dev),
-        "hardware": record,
-        "threads": n_threads,
         "tf32": config.tf32,
-        "version": __version__,
-        "wall_seconds": round(time.perf_counter() - start, 1),
-        "command": command,
+        **runner.provenance(dev, n_threads, start, command),
+        "device_name": first["device_name"],
     }
     if out is not None:
         data = store(data, pathlib.Path(out))

@@ -34,14 +34,13 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import torch
 
-from .. import __version__
 from .._checks import check_choice, check_int
 from ..train import count_parameters, train
 from ..utils import get_device
 from . import runner
 from .long_lag_tasks import TASKS, _to_tensors, _Window, make_task
 from .paper import PAPER
-from .runner import hardware, last_step, seeded, store, summarize
+from .runner import last_step, seeded, store, summarize
 from .runner import threads as pinned
 
 __all__ = [
@@ -480,7 +479,6 @@ def long_lags(config, models=("rnn", "lstm", "lstm_bf1"), seeds=(0, 1, 2), *, de
             runs.append(run)
         results[m] = {"runs": runs, "summary": summarize(runs, config.batch_size)}
     task = make_task(config)
-    record = hardware(dev)
     data = {
         "schema_version": runner.SCHEMA_VERSION,
         "experiment": EXPERIMENT,
@@ -493,13 +491,7 @@ def long_lags(config, models=("rnn", "lstm", "lstm_bf1"), seeds=(0, 1, 2), *, de
         "seeds": seeds,
         "models": results,
         "paper": PAPER.get(config.name),
-        "device": dev.type,
-        "device_name": record.get("gpu", record["cpu"]),
-        "hardware": record,
-        "threads": threads if dev.type == "cpu" else None,
-        "version": __version__,
-        "wall_seconds": round(time.perf_counter() - start, 1),
-        "command": command,
+        **runner.provenance(dev, threads, start, command),
     }
     if out is not None:
         out = pathlib.Path(out)

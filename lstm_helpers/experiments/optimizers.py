@@ -34,12 +34,12 @@ import pathlib
 import time
 from dataclasses import asdict, dataclass, replace
 
-from .. import __version__, optim
+from .. import optim
 from .._checks import check_choice, check_int
 from ..utils import get_device
 from . import long_lags, runner
 from .long_lag_tasks import make_task
-from .runner import hardware, store, summarize
+from .runner import store, summarize
 
 __all__ = [
     "EXPERIMENT",
@@ -320,7 +320,6 @@ def run_optimizers(config, models=None, seeds=(0, 1, 2), *, device="auto", threa
                 runs.append(run)
             results[name] = {"runs": runs, "summary": summarize(runs, config.batch_size)}
     task = make_task(config.long_lag_config(config.lrs[0]))
-    record = hardware(dev)
     data = {
         "schema_version": runner.SCHEMA_VERSION,
         "experiment": EXPERIMENT,
@@ -333,13 +332,7 @@ def run_optimizers(config, models=None, seeds=(0, 1, 2), *, device="auto", threa
                            "clip": config.clip if OPTIMIZERS[o][2] else None} for o in config.optimizers},
         "seeds": seeds,
         "models": results,
-        "device": dev.type,
-        "device_name": record.get("gpu", record["cpu"]),
-        "hardware": record,
-        "threads": threads if dev.type == "cpu" else None,
-        "version": __version__,
-        "wall_seconds": round(time.perf_counter() - start, 1),
-        "command": command,
+        **runner.provenance(dev, threads, start, command),
     }
     if out is not None:
         data = store(data, pathlib.Path(out))

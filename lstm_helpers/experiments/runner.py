@@ -80,6 +80,7 @@ import pathlib
 import platform
 import random
 import sys
+import time
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -236,6 +237,36 @@ def hardware(device=None):
     if device is not None and torch.device(device).type == "cuda":
         info["gpu"] = torch.cuda.get_device_name(torch.device(device))
     return info
+
+
+def provenance(device, threads, start, command=None):
+    """The fields every stored result ends with: where, with what and how long it ran, and how to rerun it.
+
+    Parameters
+    ----------
+    device : torch.device
+        The device the runs used.
+    threads : int or None
+        CPU threads of the runs (stored as None on a GPU).
+    start : float
+        ``time.perf_counter()`` when the experiment began.
+    command : str, optional
+        The command line, stored for reference.
+
+    Returns
+    -------
+    dict
+        ``device`` (its type), ``device_name`` (the GPU's name, else the
+        CPU's), ``hardware`` (:func:`hardware`), ``threads``, ``version`` (of
+        the package), ``wall_seconds`` and ``command``.
+    """
+    from .. import __version__
+
+    device = torch.device(device)
+    record = hardware(device)
+    return {"device": device.type, "device_name": record.get("gpu", record["cpu"]), "hardware": record,
+            "threads": threads if device.type == "cpu" else None, "version": __version__,
+            "wall_seconds": round(time.perf_counter() - start, 1), "command": command}
 
 
 # --------------------------------------------------------------------------- models and summaries
