@@ -5,6 +5,7 @@
 #   make execute   re-run every chapter top to bottom in a fresh kernel and store outputs
 #   make notebooks only the notebooks, compared as `make test` compares them
 #   make bench     time every chapter in a fresh kernel (seconds, peak memory)
+#   make assignments  build the autograded assignments into _build/assignments
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -15,7 +16,7 @@ JB     := $(VENV)/bin/jupyter-book
 TORCH_INDEX ?=
 PIP_INDEX_OPTS := $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX),)
 
-.PHONY: setup book book-strict test unit notebooks lab execute bench sync clean
+.PHONY: setup book book-strict test unit notebooks lab execute bench assignments sync clean
 
 setup: $(STAMP)
 
@@ -58,6 +59,10 @@ execute: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/run_chapters.py
+	$(PY) tools/assignments.py bench
+
+assignments: $(STAMP)
+	$(PY) tools/assignments.py build
 
 sync: $(STAMP)
 	$(PY) tools/setup_cell.py --write

@@ -30,6 +30,8 @@ Training and experiments:
 - :mod:`lstm_helpers.distributed` -- data-parallel training of an LSTM with PyTorch's
   ``DistributedDataParallel``, launched with ``torchrun``.
 - :mod:`lstm_helpers.utils` -- seeding, thread pinning, device choice, stored results.
+- :mod:`lstm_helpers.grading` -- what the autograded assignments use: checks that report on the
+  public tests only, and comparisons whose failures say what is wrong.
 - :mod:`lstm_helpers.experiments` -- the one experiment runner and the stored experiments on it:
   the long-time-lag experiments of 1997, the variant ablation, the optimiser comparison and the speed
   ladder

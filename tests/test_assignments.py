@@ -1,0 +1,256 @@
+"""The autograded assignments: built, and proved to grade what they claim to grade.
+
+For every assignment in ``assignments/`` (built by ``tools/assignments.py`` into a
+temporary folder, as ``make assignments`` builds them):
+
+- a submission holding the course's solutions scores full marks with the autograder
+  (graded as ``otter run`` grades, in a kernel);
+- the untouched student notebook runs top to bottom with only the stubs'
+  ``NotImplementedError``, its checks never claim more than the public tests, and it
+  scores zero on every autograded question;
+- the student notebook holds no line of any solution and no line of any hidden test;
+- every wrong answer of the assignment's ``mutants.yml`` loses points on the questions it
+  names, and the failing tests say why.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import pathlib
+import re
+import sys
+
+import nbformat
+import pytest
+import yaml
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+
+import assignments as tool  # noqa: E402
+
+pytestmark = pytest.mark.build
+
+FOLDERS = tool.assignments()
+NAMES = [f.name for f in FOLDERS]
+
+
+def _mutants(name):
+    path = ROOT / "assignments" / name / "mutants.yml"
+    return [(name, m) for m in yaml.safe_load(path.read_text())]
+
+
+MUTANTS = [m for name in NAMES for m in _mutants(name)]
+
+
+class _Built(dict):
+    """The assignments built so far, each built on first use (once for this module)."""
+
+    def __init__(self, out):
+        super().__init__()
+        self.out = out
+
+    def __missing__(self, name):
+        self[name] = tool.build([name], self.out)[name]
+        return self[name]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    return _Built(tmp_path_factory.mktemp("assignments"))
+
+
+def test_there_are_five_assignments():
+    assert len(NAMES) == 5, NAMES
+    for folder in FOLDERS:
+        assert (folder / f"{folder.name}.ipynb").exists()
+        assert (folder / "mutants.yml").exists()
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_build_writes_every_copy(built, name):
+    paths = built[name]
+    for kind in ("student", "colab", "autograder", "solution"):
+        assert paths[kind].exists(), kind
+    colab = nbformat.read(paths["colab"], as_version=4)
+    first = colab.cells[0].source
+    assert "otter-grader==" + tool.OTTER_VERSION in first
+    assert "PUBLIC_TESTS" in first
+
+
+# -- what the student copy may hold ---------------------------------------------------------
+
+def _solution_lines(master):
+    """Lines inside the BEGIN/END SOLUTION blocks of the master's solution cells."""
+    lines, inside = set(), False
+    for cell in master.cells:
+        if cell.cell_type != "code":
+            continue
+        for line in cell.source.splitlines():
+            text = line.strip()
+            if text.endswith("# END SOLUTION"):
+                inside = False
+            elif re.match(r"# BEGIN SOLUTION", text):
+                inside = True
+            elif inside and text and not text.startswith("#"):
+                lines.add(text)
+    return lines
+
+
+def _hidden_test_lines(master):
+    """Lines of the hidden test cells of the master, their TEST CONFIG blocks left out."""
+    lines = set()
+    for cell in master.cells:
+        if cell.cell_type != "code" or not re.search(r"^hidden:\s*true", cell.source, re.M):
+            continue
+        config = False
+        for line in cell.source.splitlines():
+            text = line.strip()
+            if "BEGIN TEST CONFIG" in text:
+                config = True
+            elif "END TEST CONFIG" in text:
+                config = False
+            elif text and not config:
+                lines.add(text)
+    return lines
+
+
+def _public_lines(master):
+    """Lines a student may see: every code line outside solution blocks and hidden tests."""
+    seen, inside = set(), False
+    for cell in master.cells:
+        if cell.cell_type != "code" or re.search(r"^hidden:\s*true", cell.source, re.M):
+            continue
+        for line in cell.source.splitlines():
+            text = line.strip()
+            if text.endswith("# END SOLUTION"):
+                inside = False
+            elif re.match(r"# BEGIN SOLUTION", text):
+                inside = True
+            elif not inside:
+                seen.add(text)
+    return seen
+
+
+def _student_text(nb):
+    """Every line of the student notebook: cell sources and the tests stored in its metadata."""
+    texts = [c.source for c in nb.cells]
+    texts += list(nb.metadata.get("otter", {}).get("tests", {}).values())
+    lines = set()
+    for text in texts:
+        lines.update(line.strip() for line in text.splitlines())
+    return lines
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_student_copy_holds_no_solution_and_no_hidden_test(built, name):
+    master = nbformat.read(ROOT / "assignments" / name / f"{name}.ipynb", as_version=4)
+    student = nbformat.read(built[name]["student"], as_version=4)
+    colab = nbformat.read(built[name]["colab"], as_version=4)
+    public = _public_lines(master)
+    solution = _solution_lines(master) - public
+    hidden = _hidden_test_lines(master) - public
+    assert solution, "no solution lines found: the scan would prove nothing"
+    assert hidden, "no hidden test lines found: the scan would prove nothing"
+    for copy in (student, colab):
+        text = _student_text(copy) | {
+            line.strip() for c in copy.cells for line in str(c.source).replace("\\n", "\n").splitlines()
+        }
+        leaked = sorted(solution & text)
+        assert not leaked, f"solution lines in the student copy: {leaked[:5]}"
+        leaked = sorted(hidden & text)
+        assert not leaked, f"hidden-test lines in the student copy: {leaked[:5]}"
+    stored = student.metadata["otter"]["tests"]
+    for question, source in stored.items():
+        assert "hidden=True" not in source, f"{question}: a hidden test case in the student copy"
+
+
+# -- grading ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_solution_scores_full_marks(built, name, tmp_path):
+    paths = built[name]
+    submission = tmp_path / f"{name}.ipynb"
+    nbformat.write(tool.filled_student_notebook(paths["student"], paths["solution"]), submission)
+    scores = tool.grade(submission, paths["autograder"])
+    assert scores, "the autograder graded no question"
+    short = {q: s for q, s in scores.items() if s[0] < s[1]}
+    assert not short, f"the course's solution loses points: {short}"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_untouched_student_notebook_scores_zero(built, name):
+    scores = tool.grade(built[name]["student"], built[name]["autograder"])
+    assert scores
+    scored = {q: s for q, s in scores.items() if s[0] > 0}
+    assert not scored, f"the unanswered notebook scores points: {scored}"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_untouched_student_notebook_raises_only_not_implemented(built, name):
+    student = nbformat.read(built[name]["student"], as_version=4)
+    checks = []
+    for cell in student.cells:
+        if cell.cell_type == "code" and cell.source.startswith("grader.check("):
+            var = f"_check_{len(checks)}"
+            cell.source = f"{var} = {cell.source}"
+            checks.append(var)
+    namespace, errors = tool.run_in_process(student, built[name]["student"].parent)
+    others = [(i, f"{type(e).__name__}: {e}") for i, e in errors if not isinstance(e, NotImplementedError)]
+    assert not others, f"the student notebook raises more than NotImplementedError: {others}"
+    assert errors, "no stub raised NotImplementedError"
+    assert checks, "the student notebook has no check cell"
+    for var in checks:
+        report = str(namespace[var])
+        assert "public tests failed" in report, report
+        assert "All test cases passed" not in report
+
+
+def test_public_checks_report_public_tests_only(built):
+    """A solved notebook's checks say "public tests passed", never "all tests passed"."""
+    name = NAMES[0]
+    paths = built[name]
+    nb = tool.filled_student_notebook(paths["student"], paths["solution"])
+    check = next(c for c in nb.cells if c.source.startswith("grader.check("))
+    check.source = "_report = " + check.source
+    namespace, errors = tool.run_in_process(nb, paths["student"].parent)
+    report = str(namespace["_report"])
+    assert "public tests passed" in report and "Hidden tests" in report, report
+    assert "All test cases passed" not in report
+
+
+@pytest.mark.parametrize(
+    "name, mutant", MUTANTS, ids=[f"{n}:{m['name']}" for n, m in MUTANTS]
+)
+def test_wrong_answer_loses_points(built, name, mutant):
+    paths = built[name]
+    nb = tool.filled_student_notebook(paths["student"], paths["solution"])
+    answers = [c for c in nb.cells if "otter_answer_cell" in c.metadata.get("tags", [])]
+    hits = [c for c in answers if mutant["find"] in c.source]
+    assert len(hits) == 1 and hits[0].source.count(mutant["find"]) == 1, (
+        f"{mutant['find']!r} must occur exactly once in the answer cells (found in {len(hits)})"
+    )
+    hits[0].source = hits[0].source.replace(mutant["find"], mutant["replace"])
+    ast.parse(hits[0].source)
+    scores = tool.quick_grade(nb, paths["autograder"])
+    for question in mutant["loses"]:
+        score, possible, messages = scores[question]
+        assert score < possible, f"{mutant['name']}: {question} keeps all {possible:g} points"
+        assert any(len(m) > 40 for m in messages), f"{question} fails without saying why: {messages}"
+
+
+def test_mutants_are_described():
+    for name, mutant in MUTANTS:
+        assert set(mutant) == {"name", "find", "replace", "loses"}, (name, mutant)
+        assert mutant["loses"], (name, mutant["name"])
+    for name in NAMES:
+        assert len(_mutants(name)) >= 3, f"{name} has fewer than three wrong answers"
+
+
+def test_make_assignments_is_an_entry_point():
+    makefile = (ROOT / "Makefile").read_text()
+    assert re.search(r"^assignments:", makefile, re.M)
+    assert "make assignments" in (ROOT / "README.md").read_text()
+    json.dumps(NAMES)
