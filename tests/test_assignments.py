@@ -221,6 +221,29 @@ def test_public_checks_report_public_tests_only(built):
     assert "All test cases passed" not in report
 
 
+def test_colab_copy_checks_from_its_tests_folder(built, tmp_path):
+    """On Colab the notebook is not a file in the working folder: its first cell writes the
+    public tests into tests/, and the checks read them from there."""
+    name = NAMES[0]
+    paths = built[name]
+    colab = nbformat.read(paths["colab"], as_version=4)
+    nb = tool.filled_student_notebook(paths["student"], paths["solution"])
+    nb.cells[0] = colab.cells[1]
+    nb.cells.insert(0, colab.cells[0])
+    reports = []
+    for cell in nb.cells:
+        if cell.cell_type == "code" and cell.source.startswith("grader.check("):
+            cell.source = f"_report_{len(reports)} = {cell.source}"
+            reports.append(f"_report_{len(reports)}")
+    namespace, errors = tool.run_in_process(nb, tmp_path)
+    assert not errors, errors
+    assert not list(tmp_path.glob("*.ipynb"))
+    written = sorted(p.stem for p in (tmp_path / "tests").glob("*.py"))
+    assert written == sorted(nbformat.read(paths["student"], as_version=4).metadata["otter"]["tests"])
+    for var in reports:
+        assert "public tests passed" in str(namespace[var]), namespace[var]
+
+
 @pytest.mark.parametrize(
     "name, mutant", MUTANTS, ids=[f"{n}:{m['name']}" for n, m in MUTANTS]
 )
@@ -247,6 +270,16 @@ def test_mutants_are_described():
         assert mutant["loses"], (name, mutant["name"])
     for name in NAMES:
         assert len(_mutants(name)) >= 3, f"{name} has fewer than three wrong answers"
+
+
+def test_instructor_page_lists_every_assignment():
+    """The table of book/for_instructors.md is the one `tools/assignments.py summary` prints."""
+    page = (ROOT / "book" / "for_instructors.md").read_text()
+    assert tool.summary_table() in page, "run: python tools/assignments.py summary, and paste the table"
+    for info in map(tool.summary, FOLDERS):
+        assert info["follows"].startswith("Follows chapter"), info
+        assert all(q["public"] >= 1 or q["manual"] for q in info["questions"]), info
+        assert all(q["hidden"] >= 1 or q["manual"] for q in info["questions"]), info
 
 
 def test_make_assignments_is_an_entry_point():

@@ -3,6 +3,7 @@
     python tools/assignments.py build [--out _build/assignments] [NAME ...]
     python tools/assignments.py grade NAME SUBMISSION.ipynb [--out DIR]
     python tools/assignments.py bench [NAME ...]
+    python tools/assignments.py summary [NAME ...]
 
 Each assignment is a folder ``assignments/NN_name/`` holding the master notebook
 ``NN_name.ipynb`` in otter's format (questions, solutions, public and hidden tests) and
@@ -21,7 +22,8 @@ Each assignment is a folder ``assignments/NN_name/`` holding the master notebook
 
 ``grade`` grades one submission with the autograder (``otter run`` does the same) and
 prints the score of each question; ``bench`` times the grading of each assignment's
-solution and prints a table.
+solution and prints a table; ``summary`` prints the table of the instructor page (questions,
+points, public and hidden tests, wrong answers caught).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import io
 import json
 import os
 import pathlib
+import re
 import shutil
 import subprocess
 import sys
@@ -60,7 +63,7 @@ import otter
 
 from lstm_helpers.grading import PublicChecks
 
-grader = PublicChecks(otter.Notebook("{name}.ipynb"))'''
+grader = PublicChecks(otter.Notebook({where}))'''
 
 COLAB_CELL = '''\
 # Setup for Colab (elsewhere this cell only writes the public tests): install the course's
@@ -126,7 +129,7 @@ def _student_notebook(nb, name):
     init = nb.cells[0]
     if "otter.Notebook(" not in init.source:
         raise RuntimeError(f"{name}: the first cell of otter's student notebook is not its init cell")
-    init.source = INIT_CELL.format(name=name)
+    init.source = INIT_CELL.format(where=f'"{name}.ipynb"')
     return nb
 
 
@@ -136,6 +139,8 @@ def _colab_notebook(nb):
     source = COLAB_CELL.format(url=repository_url(), otter=OTTER_VERSION, tests=body)
     cell = nbformat.v4.new_code_cell(source, metadata={"tags": ["hide-input"]})
     colab = nbformat.from_dict(json.loads(nbformat.writes(nb)))
+    # On Colab the notebook is not a file in the working folder: otter reads the tests/ folder.
+    colab.cells[0].source = INIT_CELL.format(where='tests_dir="tests"')
     colab.cells.insert(0, cell)
     return colab
 
@@ -195,6 +200,64 @@ def grade(submission, autograder_zip) -> dict:
         name: (float(results.get_score(name)), float(results.results[name].possible))
         for name in sorted(results.results)
     }
+
+
+def summary(folder: pathlib.Path) -> dict:
+    """What an assignment holds, read from its master and its ``mutants.yml``.
+
+    Returns
+    -------
+    dict with ``name``, ``title``, ``follows`` (the italic line under the title),
+    ``questions`` (list of dicts: ``name``, ``points``, ``manual``, ``public``, ``hidden``
+    -- the numbers of public and hidden test cells) and ``mutants`` (their number).
+    """
+    import yaml
+
+    master = nbformat.read(folder / f"{folder.name}.ipynb", as_version=4)
+    title = follows = None
+    questions, current, in_tests = [], None, False
+    for cell in master.cells:
+        text = cell.source.strip()
+        if cell.cell_type == "markdown" and title is None and text.startswith("# "):
+            title = text.splitlines()[0][2:].strip()
+            paragraphs = text.split("\n\n")
+            italic = len(paragraphs) > 1 and paragraphs[1].startswith("*")
+            follows = " ".join(paragraphs[1].replace("*", "").split()) if italic else ""
+        if cell.cell_type == "raw":
+            if text.startswith("# BEGIN QUESTION"):
+                config = yaml.safe_load(text.split("\n", 1)[1])
+                current = {"name": config["name"], "points": config.get("points"),
+                           "manual": bool(config.get("manual", False)), "public": 0, "hidden": 0}
+                questions.append(current)
+            elif text.startswith("# BEGIN TESTS"):
+                in_tests = True
+            elif text.startswith("# END TESTS"):
+                in_tests = False
+        elif cell.cell_type == "code" and in_tests and current is not None:
+            hidden = re.search(r"^hidden:\s*true", cell.source, re.M) is not None
+            current["hidden" if hidden else "public"] += 1
+    mutants = yaml.safe_load((folder / "mutants.yml").read_text())
+    return {"name": folder.name, "title": title, "follows": follows, "questions": questions,
+            "mutants": len(mutants)}
+
+
+def summary_table(names=None) -> str:
+    """A markdown table of the assignments: what each covers, its questions and points, its tests."""
+    rows = ["| assignment | follows, expected time | questions (points) | public / hidden tests | wrong answers caught |",
+            "|---|---|---|---|---|"]
+    for folder in assignments(names):
+        info = summary(folder)
+        qs = ", ".join(
+            f"{q['name']} ({q['points']:g}{', by hand' if q['manual'] else ''})" for q in info["questions"]
+        )
+        total = sum(q["points"] for q in info["questions"])
+        public = sum(q["public"] for q in info["questions"])
+        hidden = sum(q["hidden"] for q in info["questions"])
+        rows.append(
+            f"| **{info['title']}** (`{info['name']}`) | {info['follows']} | {qs}; total {total:g} "
+            f"| {public} / {hidden} | {info['mutants']} |"
+        )
+    return "\n".join(rows)
 
 
 # -- the quick grader the mutation tests use -----------------------------------------------
@@ -298,7 +361,13 @@ def main(argv=None):
     p_grade.add_argument("--out", default=str(DEFAULT_OUT))
     p_bench = sub.add_parser("bench", help="time the grading of each assignment's solution")
     p_bench.add_argument("names", nargs="*")
+    p_summary = sub.add_parser("summary", help="print a markdown table of the assignments")
+    p_summary.add_argument("names", nargs="*")
     args = parser.parse_args(argv)
+
+    if args.command == "summary":
+        print(summary_table(args.names))
+        return 0
 
     if args.command == "build":
         for name, paths in build(args.names, args.out).items():
