@@ -36,7 +36,6 @@ import os
 import pathlib
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -71,7 +70,6 @@ COLAB_CELL = '''\
 # assignment's public tests into tests/, where otter reads them on Colab.
 import importlib.util
 import pathlib
-import subprocess
 import sys
 
 if importlib.util.find_spec("lstm_helpers") is None:
@@ -115,13 +113,20 @@ def requirements() -> str:
     )
 
 
-def _run_otter(args, cwd):
-    proc = subprocess.run(
-        [sys.executable, "-m", "otter", *args], cwd=cwd, capture_output=True, text=True
-    )
-    if proc.returncode != 0:
-        raise RuntimeError(f"otter {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
-    return proc
+def _assign(master: pathlib.Path, result: pathlib.Path):
+    """``otter assign MASTER RESULT``, run in this process (one import of otter for all assignments)."""
+    with contextlib.redirect_stdout(io.StringIO()) as out, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from otter.assign import main as otter_assign
+
+        old = os.getcwd()
+        os.chdir(master.parent)
+        try:
+            otter_assign(str(master), str(result))
+        except Exception as err:
+            raise RuntimeError(f"otter assign {master.name} failed:\n{out.getvalue()}") from err
+        finally:
+            os.chdir(old)
 
 
 def _student_notebook(nb, name):
@@ -162,7 +167,7 @@ def build_one(folder: pathlib.Path, out: pathlib.Path) -> dict:
         stage = pathlib.Path(tmp)
         shutil.copy(master, stage / master.name)
         (stage / "requirements.txt").write_text(requirements())
-        _run_otter(["assign", master.name, "dist"], cwd=stage)
+        _assign(stage / master.name, stage / "dist")
         dist = stage / "dist"
         student = nbformat.read(dist / "student" / master.name, as_version=4)
         student = _student_notebook(student, name)
