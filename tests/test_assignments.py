@@ -222,6 +222,25 @@ def test_public_checks_report_public_tests_only(built):
     assert "All test cases passed" not in report
 
 
+def test_colab_setup_cell_installs_what_is_missing(built, tmp_path, monkeypatch):
+    """Where lstm_helpers and otter are missing (a fresh Colab runtime), the first cell clones
+    the course, installs it and otter-grader, and writes the public tests."""
+    import importlib.util
+    import subprocess
+
+    colab = nbformat.read(built[NAMES[0]]["colab"], as_version=4)
+    calls = []
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None)
+    monkeypatch.setattr(subprocess, "run", lambda cmd, **kw: calls.append(cmd))
+    monkeypatch.setattr(pathlib.Path, "home", classmethod(lambda cls: tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    exec(compile(colab.cells[0].source, "<colab setup>", "exec"), {"__name__": "__main__"})
+    assert calls[0][:4] == ["git", "clone", "--depth", "1"] and calls[0][4] == tool.repository_url()
+    assert calls[1][-2:] == ["-e", str(tmp_path / "home" / "lstm-step-by-step")]
+    assert calls[2][-1] == f"otter-grader=={tool.OTTER_VERSION}"
+    assert (tmp_path / "tests" / "q1.py").exists()
+
+
 def test_colab_copy_checks_from_its_tests_folder(built, tmp_path):
     """On Colab the notebook is not a file in the working folder: its first cell writes the
     public tests into tests/, and the checks read them from there."""

@@ -45,7 +45,7 @@ def test_wrong_answer_loses_points(built, name, mutant):
     )
     hits[0].source = hits[0].source.replace(mutant["find"], mutant["replace"])
     ast.parse(hits[0].source)
-    scores = tool.quick_grade(nb, paths["autograder"])
+    scores = tool.quick_grade(nb, paths["autograder"], questions=mutant["loses"])
     for question in mutant["loses"]:
         score, possible, messages = scores[question]
         assert score < possible, f"{mutant['name']}: {question} keeps all {possible:g} points"

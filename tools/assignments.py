@@ -20,8 +20,8 @@ Each assignment is a folder ``assignments/NN_name/`` holding the master notebook
   Gradescope set-up; ``otter run -a`` takes it on any machine, without Docker;
 - ``solution/NN_name.ipynb`` -- the notebook with its solutions, for the instructor.
 
-``grade`` grades one submission with the autograder (``otter run`` does the same) and
-prints the score of each question; ``bench`` times the grading of each assignment's
+``grade`` builds the assignment into ``--out`` and grades one submission with its
+autograder (``otter run`` does the same), printing the score of each question; ``bench`` times the grading of each assignment's
 solution and prints a table; ``summary`` prints the table of the instructor page (questions,
 points, public and hidden tests, wrong answers caught).
 """
@@ -36,6 +36,7 @@ import os
 import pathlib
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -68,8 +69,10 @@ COLAB_CELL = '''\
 # Setup for Colab (elsewhere this cell only writes the public tests): install the course's
 # package `lstm_helpers` and otter-grader where they are missing, and write this
 # assignment's public tests into tests/, where otter reads them on Colab.
+import importlib
 import importlib.util
 import pathlib
+import subprocess
 import sys
 
 if importlib.util.find_spec("lstm_helpers") is None:
@@ -81,6 +84,7 @@ if importlib.util.find_spec("lstm_helpers") is None:
 if importlib.util.find_spec("otter") is None:
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "otter-grader=={otter}"],
                    check=True)
+importlib.invalidate_caches()  # what pip just installed is importable in this kernel
 
 PUBLIC_TESTS = {tests}
 pathlib.Path("tests").mkdir(exist_ok=True)
@@ -103,13 +107,25 @@ def assignments(names=None) -> list[pathlib.Path]:
     return chosen
 
 
+def _commit():
+    """The commit of this checkout, or None outside a git clone."""
+    try:
+        proc = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    except OSError:
+        return None
+    sha = proc.stdout.strip()
+    return sha if proc.returncode == 0 and re.fullmatch(r"[0-9a-f]{40}", sha) else None
+
+
 def requirements() -> str:
-    """What the autograder installs on Gradescope: the course's package, CPU PyTorch."""
+    """What the autograder installs on Gradescope: CPU PyTorch and the course's package, at the
+    commit the autograder is built from (the hidden tests compare with it)."""
+    sha = _commit()
     return (
         "# Installed in the grading image (otter-grader merges this into its environment).\n"
         "--extra-index-url https://download.pytorch.org/whl/cpu\n"
         "torch==2.13.0\n"
-        f"lstm-helpers @ git+{repository_url()}\n"
+        f"lstm-helpers @ git+{repository_url()}{'@' + sha if sha else ''}\n"
     )
 
 
@@ -317,11 +333,12 @@ def run_in_process(nb, cwd) -> tuple[dict, list]:
     return namespace, errors
 
 
-def quick_grade(nb, autograder_zip) -> dict:
+def quick_grade(nb, autograder_zip, questions=None) -> dict:
     """Grade ``nb`` with the autograder's tests, running it in this process (no kernel).
 
     The same test files and the same scoring as ``otter run``; the notebook runs top to
-    bottom first, and every question is then checked against the final namespace.
+    bottom first, and every question (or those in ``questions``) is then checked against
+    the final namespace. Warnings of the submission's code are not shown.
     Returns ``{question: (score, possible, messages)}``.
     """
     from otter.nbmeta_config import NBMetadataConfig
@@ -332,11 +349,17 @@ def quick_grade(nb, autograder_zip) -> dict:
         with zipfile.ZipFile(autograder_zip) as archive:
             archive.extractall(tmp / "autograder")
         nbformat.write(nb, tmp / "submission.ipynb")
-        namespace, _ = run_in_process(nb, tmp)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            namespace, _ = run_in_process(nb, tmp)
         scores = {}
         for test_path in sorted((tmp / "autograder" / "tests").glob("*.py")):
+            if questions is not None and test_path.stem not in questions:
+                continue
             test = create_test_file(str(test_path), NBMetadataConfig())
-            test.run(namespace)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                test.run(namespace)
             messages = [
                 f"{r.test_case.name}: {(r.message or '').strip()}"
                 for r in test.test_case_results
@@ -382,9 +405,8 @@ def main(argv=None):
         return 0
     if args.command == "grade":
         (folder,) = assignments([args.name])
-        zip_path = pathlib.Path(args.out) / folder.name / "autograder" / f"{folder.name}-autograder.zip"
-        if not zip_path.exists():
-            build([folder.name], args.out)
+        # built afresh (it takes a second), so that the autograder is the master's of now
+        zip_path = build([folder.name], args.out)[folder.name]["autograder"]
         scores = grade(args.submission, zip_path)
         rows = [(q, f"{s:g}", f"{p:g}") for q, (s, p) in scores.items()]
         total = sum(s for s, _ in scores.values()), sum(p for _, p in scores.values())
