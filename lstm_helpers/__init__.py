@@ -37,6 +37,15 @@ Training and experiments:
   ladder
   (``python -m lstm_helpers.experiments``).
 
+Applications (Part V):
+
+- :mod:`lstm_helpers.ngram` -- smoothed character n-gram models (interpolated Kneser--Ney), the
+  baselines of a language model, in bits per character.
+- :mod:`lstm_helpers.charlm` -- a character-level LSTM language model: the shipped corpus, stateful
+  truncated-BPTT training, bits per character, sampling with temperature, searching for interpretable cells.
+- :mod:`lstm_helpers.seq2seq` -- encoder--decoder networks (LSTM, GRU, with attention), teacher forcing,
+  greedy and beam-search decoding, and a linear probe of the encoder's state.
+
 Figures:
 
 - :mod:`lstm_helpers.plots` -- figures shared by several chapters (gradient curves, gates, learning curves, learning-rate sweeps).

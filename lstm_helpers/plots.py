@@ -11,7 +11,8 @@ import math
 
 import numpy as np
 
-__all__ = ["plot_gradient_vs_lag", "plot_gate_heatmaps", "plot_learning_curves", "plot_lr_sweep", "plot_ladder"]
+__all__ = ["plot_gradient_vs_lag", "plot_gate_heatmaps", "plot_learning_curves", "plot_lr_sweep", "plot_ladder",
+           "plot_text_heatmap"]
 
 
 def _axes(ax, figsize=(6.4, 4.0)):
@@ -346,4 +347,85 @@ def plot_ladder(ladders, ax=None, title=None):
         ax.set_title(title, fontsize=12)
     ax.grid(True, axis="x", alpha=0.3)
     ax.legend(fontsize=9)
+    return ax
+
+
+def plot_text_heatmap(text, values, ax=None, width=None, cmap="RdBu_r", vmax=None, title=None, fontsize=9):
+    """A passage of text with each character on a background coloured by one value (a cell's state after it).
+
+    The picture of Karpathy, Johnson and Fei-Fei (2015): a line of the figure
+    is a line of the text (long lines wrap at ``width`` characters); a
+    newline is drawn as a small ``↵`` in the cell of its own value.
+
+    Parameters
+    ----------
+    text : str
+        L characters.
+    values : array-like, shape (L,)
+        One value per character.
+    ax : matplotlib.axes.Axes, optional
+    width : int, optional
+        Characters per drawn line (default: the longest line, at most 100).
+    cmap : str
+        A diverging colour map: values are drawn on ``[-vmax, vmax]``.
+    vmax : float, optional
+        Default ``max |values|``.
+    title : str, optional
+    fontsize : float
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    ValueError
+        If ``text`` is empty, ``values`` is not ``(L,)`` or holds a non-finite
+        number, or ``width`` is not a positive integer.
+    """
+    import matplotlib.pyplot as plt
+
+    if not isinstance(text, str) or not text:
+        raise ValueError("text must be a non-empty str")
+    values = np.asarray(values, dtype=float)
+    if values.shape != (len(text),):
+        raise ValueError(f"values must have shape (L,) = ({len(text)},), one per character; got {values.shape}")
+    if not np.all(np.isfinite(values)):
+        raise ValueError("values must be finite")
+    if width is None:
+        width = min(100, max(len(line) + 1 for line in text.split("\n")))
+    if isinstance(width, bool) or not isinstance(width, (int, np.integer)) or width < 1:
+        raise ValueError(f"width must be a positive integer, got {width!r}")
+    rows, row, col = [[]], 0, 0
+    for i, ch in enumerate(text):  # (row, column, character index)
+        if col >= width:
+            rows.append([])
+            row, col = row + 1, 0
+        rows[row].append(i)
+        col += 1
+        if ch == "\n":
+            rows.append([])
+            row, col = row + 1, 0
+    if not rows[-1]:
+        rows.pop()
+    grid = np.full((len(rows), width), np.nan)
+    for r, idx in enumerate(rows):
+        grid[r, :len(idx)] = values[idx]
+    vmax = float(np.max(np.abs(values))) if vmax is None else float(vmax)
+    vmax = vmax if vmax > 0 else 1.0
+    if ax is None:
+        _, ax = plt.subplots(figsize=(0.105 * width + 0.8, 0.2 * len(rows) + 0.8))
+    colormap = plt.get_cmap(cmap).with_extremes(bad="white")
+    image = ax.imshow(grid, cmap=colormap, vmin=-vmax, vmax=vmax, aspect="auto", interpolation="nearest")
+    for r, idx in enumerate(rows):
+        for c, i in enumerate(idx):
+            ch = "\u21b5" if text[i] == "\n" else text[i]
+            if ch != " ":
+                ax.text(c, r, ch, ha="center", va="center", fontsize=fontsize, family="monospace",
+                        color="0.5" if text[i] == "\n" else "black")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.figure.colorbar(image, ax=ax, fraction=0.02, pad=0.01)
+    if title:
+        ax.set_title(title, fontsize=11)
     return ax

@@ -10,11 +10,15 @@
   long-lag results beside them.
 - :mod:`lstm_helpers.experiments.ablation` -- the LSTM-variant ablation (chapter 8).
 - :mod:`lstm_helpers.experiments.optimizers` -- optimisers and learning rates on the adding problem.
+- :mod:`lstm_helpers.experiments.char_lm` -- character-level language models of several sizes against
+  n-gram baselines (chapter 12).
+- :mod:`lstm_helpers.experiments.translation` -- encoder--decoder translation with agreement over a
+  distance: LSTM, reversed source, attention, GRU (chapter 13).
 
 Run ``python -m lstm_helpers.experiments --help``.
 """
 
-from . import ablation, gpu_ladder, long_lags, optimizers, paper, runner  # noqa: F401 -- importing registers the experiments
+from . import ablation, char_lm, gpu_ladder, long_lags, optimizers, paper, runner, translation  # noqa: F401 -- importing registers the experiments
 from .runner import load, main
 
 __all__ = ["load", "main"]

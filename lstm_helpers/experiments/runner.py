@@ -98,6 +98,7 @@ __all__ = [
     "seeded",
     "threads",
     "hardware",
+    "provenance",
     "last_step",
     "summarize",
     "store",

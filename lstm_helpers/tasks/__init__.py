@@ -51,6 +51,11 @@ The generators live in themed submodules and are all importable from here:
   two seasonalities and noise; :func:`~lstm_helpers.tasks.series.make_windows`: (past window, next values)
   pairs for forecasting; :func:`~lstm_helpers.tasks.series.fit_linear_ar`,
   :func:`~lstm_helpers.tasks.series.linear_ar_forecast`: the least-squares linear autoregression baseline.
+- :mod:`lstm_helpers.tasks.translation` -- :func:`~lstm_helpers.tasks.translation.translation_pairs`: English
+  sentences and their translation into a small Czech-like language whose adjective, relative pronoun
+  and past-tense verb agree with the subject's gender at a controlled distance;
+  :func:`~lstm_helpers.tasks.translation.translation_split`,
+  :func:`~lstm_helpers.tasks.translation.decode_translation`.
 """
 
 from .adding import adding_correct, adding_problem
@@ -68,9 +73,20 @@ from .temporal import (
     temporal_order_classes,
     temporal_order_correct,
 )
+from .translation import (
+    ParallelSentences,
+    decode_translation,
+    n_sentences,
+    source_vocabulary,
+    target_vocabulary,
+    translation_pairs,
+    translation_split,
+)
 
 __all__ = ["first_symbol", "COUNT_SYMBOLS", "count_since_stop", "seasonal_series", "make_windows", "fit_linear_ar", "linear_ar_forecast", "agreement", "agreement_vocabulary", "decode_agreement",
            "REBER_SYMBOLS", "TEMPORAL_ORDER_SYMBOLS", "adding_problem", "adding_correct", "embedded_reber",
            "embedded_reber_walk", "reber_correct", "temporal_order", "temporal_order_classes",
            "temporal_order_correct", "copy_task", "copy_task_baseline", "decode", "listops",
-           "Sequences", "PaddedSequences", "SymbolSequences", "TokenSequences", "ListOps"]
+           "Sequences", "PaddedSequences", "SymbolSequences", "TokenSequences", "ListOps",
+           "ParallelSentences", "translation_pairs", "translation_split", "decode_translation",
+           "n_sentences", "source_vocabulary", "target_vocabulary"]
