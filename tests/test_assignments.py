@@ -68,10 +68,24 @@ def test_build_writes_every_copy(built, name):
 
 # -- what the student copy may hold ---------------------------------------------------------
 
+def _code_lines(cell):
+    """The stripped lines of a code cell, each with whether it lies in a BEGIN/END SOLUTION block
+    (the marker lines themselves left out)."""
+    inside = False
+    for line in cell.source.splitlines():
+        text = line.strip()
+        if text.endswith("# END SOLUTION"):
+            inside = False
+        elif re.match(r"# BEGIN SOLUTION", text):
+            inside = True
+        else:
+            yield text, inside
+
+
 def _solution_lines(master):
     """Lines inside the BEGIN/END SOLUTION blocks of the master's solution cells, and every
     line of a markdown cell between raw BEGIN SOLUTION and END SOLUTION cells (a model answer)."""
-    lines, inside, in_block = set(), False, False
+    lines, in_block = set(), False
     for cell in master.cells:
         text = cell.source.strip()
         if cell.cell_type == "raw":
@@ -79,21 +93,10 @@ def _solution_lines(master):
                 in_block = True
             elif text.startswith("# END SOLUTION"):
                 in_block = False
-            continue
-        if cell.cell_type == "markdown":
-            if in_block:
-                lines.update(line.strip() for line in cell.source.splitlines() if len(line.strip()) > 20)
-            continue
-        if cell.cell_type != "code":
-            continue
-        for line in cell.source.splitlines():
-            text = line.strip()
-            if text.endswith("# END SOLUTION"):
-                inside = False
-            elif re.match(r"# BEGIN SOLUTION", text):
-                inside = True
-            elif inside and text and not text.startswith("#"):
-                lines.add(text)
+        elif cell.cell_type == "markdown" and in_block:
+            lines.update(line.strip() for line in cell.source.splitlines() if len(line.strip()) > 20)
+        elif cell.cell_type == "code":
+            lines.update(t for t, inside in _code_lines(cell) if inside and t and not t.startswith("#"))
     return lines
 
 
@@ -117,18 +120,10 @@ def _hidden_test_lines(master):
 
 def _public_lines(master):
     """Lines a student may see: every code line outside solution blocks and hidden tests."""
-    seen, inside = set(), False
+    seen = set()
     for cell in master.cells:
-        if cell.cell_type != "code" or re.search(r"^hidden:\s*true", cell.source, re.M):
-            continue
-        for line in cell.source.splitlines():
-            text = line.strip()
-            if text.endswith("# END SOLUTION"):
-                inside = False
-            elif re.match(r"# BEGIN SOLUTION", text):
-                inside = True
-            elif not inside:
-                seen.add(text)
+        if cell.cell_type == "code" and not re.search(r"^hidden:\s*true", cell.source, re.M):
+            seen.update(t for t, inside in _code_lines(cell) if not inside)
     return seen
 
 

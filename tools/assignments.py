@@ -50,7 +50,7 @@ ASSIGNMENTS = ROOT / "assignments"
 DEFAULT_OUT = ROOT / "_build" / "assignments"
 
 sys.path.insert(0, str(ROOT / "tools"))
-from setup_cell import repository_url  # noqa: E402
+from setup_cell import repository_url, setup_cell_source  # noqa: E402
 
 #: The otter-grader version the assignments are built and graded with (pinned in constraints.txt).
 OTTER_VERSION = "7.0.0"
@@ -65,22 +65,12 @@ from lstm_helpers.grading import PublicChecks
 
 grader = PublicChecks(otter.Notebook({where}))'''
 
-COLAB_CELL = '''\
-# Setup for Colab (elsewhere this cell only writes the public tests): install the course's
-# package `lstm_helpers` and otter-grader where they are missing, and write this
-# assignment's public tests into tests/, where otter reads them on Colab.
-import importlib
-import importlib.util
-import pathlib
-import subprocess
-import sys
-
-if importlib.util.find_spec("lstm_helpers") is None:
-    repo = pathlib.Path.home() / "lstm-step-by-step"
-    if not repo.exists():
-        subprocess.run(["git", "clone", "--depth", "1", "{url}", str(repo)], check=True)
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "-e", str(repo)], check=True)
-    sys.path.insert(0, str(repo))
+#: What the Colab copy adds after the chapters' setup cell (tools/setup_cell.py): otter-grader
+#: where it is missing, and this assignment's public tests written into tests/, where otter
+#: reads them on Colab. Elsewhere only the tests are written.
+COLAB_EXTRA = '''
+# For this assignment, also: otter-grader where it is missing, and the public tests written
+# into tests/, where otter reads them on Colab (this part runs everywhere).
 if importlib.util.find_spec("otter") is None:
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "otter-grader=={otter}"],
                    check=True)
@@ -157,7 +147,7 @@ def _student_notebook(nb, name):
 def _colab_notebook(nb):
     tests = nb.metadata["otter"]["tests"]
     body = "{\n" + "".join(f"    {k!r}: {v!r},\n" for k, v in sorted(tests.items())) + "}"
-    source = COLAB_CELL.format(url=repository_url(), otter=OTTER_VERSION, tests=body)
+    source = setup_cell_source() + "\n" + COLAB_EXTRA.format(otter=OTTER_VERSION, tests=body)
     cell = nbformat.v4.new_code_cell(source, metadata={"tags": ["hide-input"]})
     colab = nbformat.from_dict(json.loads(nbformat.writes(nb)))
     # On Colab the notebook is not a file in the working folder: otter reads the tests/ folder.
