@@ -32,7 +32,7 @@ def load_results(name):
     return load("long_lags", name)
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-RUN_FIELDS = {"seed", "reached", "sequences_to_criterion", "sequences_seen", "wrong_test", "test_size", "seconds",
+RUN_FIELDS = {"seed", "reached", "sequences_to_criterion", "updates_to_criterion", "sequences_seen", "wrong_test", "test_size", "seconds",
               "parameters", "curve"}
 TOP_FIELDS = {"schema_version", "experiment", "name", "task", "config", "criterion", "optimizer", "seeds", "models", "paper", "device",
               "device_name", "hardware", "threads", "version", "wall_seconds", "command"}
@@ -173,9 +173,9 @@ def test_runs_repeat_exactly_under_a_seed():
 @pytest.mark.parametrize(
     "argv, expected",
     [
-        (["long_lags", "--task", "addition"], "invalid choice: 'addition' (choose from 'adding', 'reber', 'temporal_order')"),
+        (["long_lags", "--task", "addition"], "invalid choice: 'addition' (choose from 'adding', 'reber', 'temporal_order', "),
         (["long_lags", "--task", "adding", "--models", "gru"],
-         "--models must be one or more of rnn, lstm, lstm_bf1, lstm_chrono, lstm_nofg (comma separated), or all; "
+         "--models must be one or more of rnn, lstm, lstm_bf1, lstm_chrono, lstm_nofg, lstm1997 (comma separated), or all; "
          "got gru"),
         (["long_lags", "--task", "adding", "--seeds", "0,x"], "--seeds must be comma-separated non-negative integers"),
         (["long_lags", "--task", "adding", "--T", "5"], "T must be an integer >= 10"),
@@ -198,7 +198,7 @@ def test_model_all_means_every_model():
 
 def test_bad_names_in_functions_raise_value_errors():
     with pytest.raises(ValueError, match="task must be one of 'adding', 'reber', 'temporal_order'"):
-        default_config("copy")
+        default_config("copying")
     with pytest.raises(ValueError, match="model must be one of 'rnn', 'lstm'"):
         make_model("gru", 2, 4, 1)
     with pytest.raises(ValueError, match="model must be one of"):
@@ -256,17 +256,69 @@ def test_tasks_judge_perfect_and_wrong_answers(task):
             super().__init__()
             self.scale = scale
 
+        def parameters(self):
+            return iter([torch.zeros(1, dtype=torch.float64)])
+
         def forward(self, x, lengths=None, every_step=False):
-            if task == "adding":
-                return (batch["y"] * self.scale)[:, None]
-            if task == "temporal_order":
-                return 20.0 * self.scale * torch.nn.functional.one_hot(batch["y"], 4).double()
+            if task in ("adding", "multiplication", "adding_modern"):
+                return (batch["y"] + (0.0 if self.scale > 0 else 0.5))[:, None]
+            if task in ("temporal_order", "very_long_lag"):
+                return 20.0 * self.scale * torch.nn.functional.one_hot(batch["y"], problem.output_size).double()
+            if task == "copy":
+                return 20.0 * self.scale * torch.nn.functional.one_hot(batch["y"], problem.output_size).double()
             return self.scale * (2 * batch["targets"] - 1)
 
     _, correct, _ = problem.evaluate(Oracle(1.0), batch)
     assert correct.all()
     _, correct, _ = problem.evaluate(Oracle(-1.0), batch)
     assert not correct.any()
+
+
+def test_every_task_has_a_criterion_sentence_and_sizes():
+    for task in TASKS:
+        problem = make_task(default_config(task, quick=True))
+        assert problem.criterion and problem.describe and problem.input_size >= 2 and problem.output_size >= 1
+
+
+def test_the_multiplication_window_tolerates_the_papers_share_of_wrong_sequences():
+    config = default_config("multiplication")
+    assert (config.window, config.tolerated_wrong, config.max_error) == (2000, 109, None)
+    assert config.tolerated_wrong / config.window <= PAPER["multiplication_T100"]["wrong_test"] / 2560
+    w = long_lag_tasks._Window(10, max_error=None, tolerated_wrong=2)
+    w.add([True] * 8 + [False] * 2, [0.0] * 10)
+    assert w.satisfied()
+    w.add([False], [0.0])
+    assert not w.satisfied()
+
+
+def test_the_fixed_reber_protocol_judges_every_fixed_string():
+    problem = make_task(default_config("reber_fixed", quick=True))
+    rng = np.random.default_rng(0)
+    first = problem.sample(256, rng)
+    assert first["x"].shape[0] == 256
+    second = problem.sample(256, rng)  # one pass is a permutation of the 256 training strings
+    key = lambda b: sorted(map(bytes, np.ascontiguousarray(b["x"].argmax(axis=2)).astype(np.uint8)))  # noqa: E731
+    assert key(first) == key(second) and len(set(key(first))) > 50  # short strings repeat
+
+    class Perfect(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = torch.nn.Parameter(torch.zeros(1, dtype=torch.float64))
+
+        def forward(self, x, lengths=None, every_step=False):
+            return self.truth[: x.shape[0], : x.shape[1]]
+
+    net = Perfect()
+    fixed_rng = np.random.default_rng([0, 1997])
+    from lstm_helpers.tasks import embedded_reber
+
+    train, test = embedded_reber(256, fixed_rng), embedded_reber(256, fixed_rng)
+    width = max(train.x.shape[1], test.x.shape[1])
+    pad = lambda a: np.pad(a, [(0, 0), (0, width - a.shape[1]), (0, 0)])  # noqa: E731
+    net.truth = torch.as_tensor(np.concatenate([pad(train.y), pad(test.y)]) * 2 - 1)
+    assert problem.judge(net) == (True, 0)
+    net.truth = -net.truth
+    assert problem.judge(net) == (False, 512)
 
 
 def test_window_criterion():
@@ -319,10 +371,12 @@ def test_results_table_shows_the_paper_and_missing_results():
 
 
 def test_paper_numbers_cite_the_tables_of_the_1997_paper():
-    # Hochreiter & Schmidhuber (1997): Table 1 embedded Reber, Table 7 adding, Table 9 temporal order
-    expected = {"reber": "Table 1", "adding": "Table 7", "temporal_order": "Table 9"}
+    # Hochreiter & Schmidhuber (1997): Table 1 embedded Reber, Table 3 very long lags (Task 2c),
+    # Table 7 adding, Table 8 multiplication, Table 9 temporal order
+    expected = {"reber": "Table 1", "adding": "Table 7", "temporal_order": "Table 9", "very_long_lag": "Table 3",
+                "multiplication": "Table 8"}
     for name, entry in PAPER.items():
-        task = next(t for t in TASKS if name.startswith(t))
+        task = next(t for t in expected if name.startswith(t))
         assert entry["table"] == expected[task], name
     assert PAPER["reber"]["sequences"] < PAPER["reber"]["sequences_max"]
 
@@ -387,3 +441,18 @@ def test_the_tasks_live_in_their_own_module():
     assert experiments.make_task is long_lag_tasks.make_task and experiments.TASKS is long_lag_tasks.TASKS
     problem = long_lag_tasks.make_task(default_config("temporal_order", quick=True))
     assert (problem.input_size, problem.output_size, problem.chrono_T) == (8, 4, 110)
+
+
+def test_best_configuration_and_the_comparison_with_the_paper(tmp_path, monkeypatch):
+    _write_result(tmp_path, "adding_T100", {"lstm": [(True, 16_000, 0), (True, 20_000, 1), (True, 18_000, 0)],
+                                            "lstm_nofg": [(True, 1_000, 0), (False, 74_000, 9), (True, 1_000, 0)],
+                                            "rnn": [(False, 18_500, 2100)] * 3})
+    _write_result(tmp_path, "temporal_order_2", {"lstm": [(False, 31_390, 2560)] * 3})
+    monkeypatch.setattr(paper, "load_results", lambda name: load("long_lags", name, folder=tmp_path))
+    best = paper.best_configuration("adding_T100")  # lstm_nofg is faster but missed one seed
+    assert best["model"] == "lstm" and best["sequences_median"] == 18_000 and best["sequences_max"] == 20_000
+    assert best["fraction"] == pytest.approx(18_000 / 74_000) and best["goal_met"] is True
+    assert paper.best_configuration("temporal_order_2") is None
+    rows = paper.comparison_table(["adding_T100", "temporal_order_2", "adding_T1000"]).splitlines()
+    assert rows[2].split()[:7] == ["adding_T100", "74,000", "18,500", "lstm", "3", "18,000", "1,125"]
+    assert rows[2].endswith("met") and "no model met the criterion" in rows[3] and "not run here" in rows[4]

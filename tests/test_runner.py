@@ -29,7 +29,9 @@ def test_every_experiment_is_registered():
 
 
 @pytest.mark.parametrize("make, match", [
-    (lambda: LongLagConfig(task="copy"), "task must be one of 'adding', 'reber', 'temporal_order'; got 'copy'"),
+    (lambda: LongLagConfig(task="copying"), "task must be one of 'adding', 'reber', 'temporal_order', "
+                                            "'multiplication', 'very_long_lag', 'reber_fixed', 'adding_modern', "
+                                            "'copy'; got 'copying'"),
     (lambda: LongLagConfig(T=5), "T must be an integer >= 10"),
     (lambda: LongLagConfig(n_relevant=4), r"n_relevant must be one of 2, 3"),
     (lambda: LongLagConfig(hidden=0), "hidden must be an integer >= 1"),

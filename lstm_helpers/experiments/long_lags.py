@@ -35,6 +35,7 @@ import numpy as np
 import torch
 
 from .._checks import check_choice, check_int
+from ..cells.lstm1997 import LSTM1997
 from ..train import count_parameters, train
 from ..utils import get_device
 from . import runner
@@ -46,6 +47,7 @@ from .runner import threads as pinned
 __all__ = [
     "TASKS",
     "MODELS",
+    "PROTOCOLS",
     "LongLagConfig",
     "LongLagNet",
     "default_config",
@@ -57,7 +59,8 @@ __all__ = [
     "EXPERIMENT",
 ]
 
-MODELS = ("rnn", "lstm", "lstm_bf1", "lstm_chrono", "lstm_nofg")
+MODELS = ("rnn", "lstm", "lstm_bf1", "lstm_chrono", "lstm_nofg", "lstm1997")
+PROTOCOLS = ("modern", "1997")
 TEST_SIZE = 2560
 
 # --------------------------------------------------------------------------- configuration
@@ -69,19 +72,33 @@ class LongLagConfig:
 
     Attributes
     ----------
-    task : {"adding", "reber", "temporal_order"}
+    task : {"adding", "reber", "temporal_order", "multiplication", "very_long_lag", "reber_fixed", \
+"adding_modern", "copy"}
+        See :data:`TASKS` and :mod:`lstm_helpers.experiments.long_lag_tasks`.
     T : int
-        Minimal length of the adding problem (ignored by the other tasks).
+        Minimal length of the adding and multiplication problems, length of
+        the modern adding problem, lag of the copy task, minimal number of
+        distractors ``q`` of ``very_long_lag`` (ignored by the other tasks).
     n_relevant : {2, 3}
         Relevant symbols of the temporal order task.
+    p : int
+        Distractor symbols of ``very_long_lag``.
+    protocol : {"modern", "1997"}
+        ``"modern"``: batches, Adam, gradient clipping, the models of
+        :func:`make_model` except ``lstm1997``. ``"1997"``: the paper's
+        training, only for ``lstm1997`` (:class:`~lstm_helpers.cells.lstm1997.LSTM1997`):
+        online updates (``batch_size`` 1), plain gradient descent with
+        learning rate ``lr``, no clipping, the truncated gradient.
+    block_size : int
+        Cells per memory block of ``lstm1997`` (``hidden`` cells in all).
     hidden : int
         Hidden units (RNN) or memory cells (LSTM).
     batch_size : int
         Sequences per optimisation step.
     lr : float
         Adam learning rate.
-    clip : float
-        Gradient-norm clipping threshold.
+    clip : float or None
+        Gradient-norm clipping threshold (None: no clipping).
     budget : int
         Maximal number of training sequences of an LSTM run.
     rnn_budget : int
@@ -90,6 +107,13 @@ class LongLagConfig:
         Number of most recent training sequences the stopping criterion looks at.
     max_error : float or None
         Bound on their mean error (see the module docstring); None for Reber.
+    tolerated_wrong : int
+        How many of the window's sequences may be wrong (0 except for the
+        multiplication problem).
+    check_every : int
+        ``reber_fixed``: training strings between two checks of the fixed sets.
+    fixed_seed : int
+        ``reber_fixed``: seed of the fixed training and test strings.
     test_size : int
         Fresh test sequences counted at the end.
     dtype : {"float32", "float64"}
@@ -108,6 +132,12 @@ class LongLagConfig:
     max_error: float | None = 0.01
     test_size: int = TEST_SIZE
     dtype: str = "float32"
+    p: int = 1000
+    protocol: str = "modern"
+    block_size: int = 2
+    tolerated_wrong: int = 0
+    check_every: int = 16
+    fixed_seed: int = 0
 
     def __post_init__(self):
         self.validate()
@@ -115,66 +145,136 @@ class LongLagConfig:
     def validate(self):
         """Raise ``ValueError`` naming the valid values unless every field is valid (run at construction)."""
         check_choice("task", self.task, TASKS)
-        check_int("T", self.T, 10)
+        check_int("T", self.T, 2 if self.task in ("adding_modern", "copy", "very_long_lag") else 10)
         check_choice("n_relevant", self.n_relevant, (2, 3))
-        for name in ("hidden", "batch_size", "budget", "rnn_budget", "window", "test_size"):
+        check_choice("protocol", self.protocol, PROTOCOLS)
+        for name in ("hidden", "batch_size", "budget", "rnn_budget", "window", "test_size", "p", "block_size",
+                     "check_every"):
             check_int(name, getattr(self, name), 1)
         for name in ("lr", "clip"):
             value = getattr(self, name)
+            if name == "clip" and value is None:
+                continue
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-                raise ValueError(f"{name} must be a positive number, got {value!r}")
+                raise ValueError(f"{name} must be a positive number{' or None' if name == 'clip' else ''}, "
+                                 f"got {value!r}")
         if self.max_error is not None and (isinstance(self.max_error, bool)
                                            or not isinstance(self.max_error, (int, float)) or not self.max_error > 0):
             raise ValueError(f"max_error must be a positive number or None, got {self.max_error!r}")
         check_choice("dtype", self.dtype, ("float32", "float64"))
+        check_int("tolerated_wrong", self.tolerated_wrong, 0)
+        check_int("fixed_seed", self.fixed_seed, 0)
+        if self.tolerated_wrong >= self.window:
+            raise ValueError(f"tolerated_wrong must be below window ({self.window}), got {self.tolerated_wrong}")
+        if self.protocol == "1997" and self.hidden % self.block_size:
+            raise ValueError(f"hidden ({self.hidden}) must be a multiple of block_size ({self.block_size})")
 
     @property
     def name(self) -> str:
-        """File stem of the stored result, e.g. ``"adding_T100"``."""
-        if self.task == "adding":
-            return f"adding_T{self.T}"
-        if self.task == "temporal_order":
-            return f"temporal_order_{self.n_relevant}"
-        return self.task
+        """File stem of the stored result, e.g. ``"adding_T100"`` (``"_1997"`` appended for the 1997 protocol)."""
+        if self.task in ("adding", "multiplication", "adding_modern", "copy"):
+            name = f"{self.task}_T{self.T}"
+        elif self.task == "temporal_order":
+            name = f"temporal_order_{self.n_relevant}"
+        elif self.task == "very_long_lag":
+            name = f"very_long_lag_q{self.T}_p{self.p}"
+        else:
+            name = self.task
+        return name + ("_1997" if self.protocol == "1997" else "")
 
 
-def default_config(task, T=100, n_relevant=2, quick=False):
+def default_config(task, T=100, n_relevant=2, quick=False, p=None, protocol="modern"):
     """The configuration of the stored results of ``task`` (``quick``: a tiny run for tests).
 
-    Every task uses 16 hidden units, batches of 16, Adam with learning rate
-    0.02 and the gradient norm clipped to 1. The LSTMs may see as many
-    training sequences as the paper needed (for the embedded Reber grammar:
-    its slowest configuration, 39,740), except for the adding problem with
-    ``T >= 500``, where a quarter of the paper's number keeps the CPU time
+    The modern protocol uses 16 hidden units, batches of 16, Adam with
+    learning rate 0.02 and the gradient norm clipped to 1 for every task
+    but ``reber_fixed``, which trains on one string per update (as the
+    paper did) with 32 cells and learning rate 0.01. The
+    LSTMs may see as many training sequences as the paper needed (for the
+    embedded Reber grammar: its slowest configuration, 39,740), except where
+    that is more than 200,000 (the adding problem with ``T >= 500``, the
+    multiplication problem, temporal order with 3 symbols): there a quarter
+    of the paper's number, the goal the chapter sets, keeps the CPU time
     down. The RNN, which does not learn these tasks, may see a quarter of the
-    paper's number: a quarter of the LSTMs' budget, or for the adding problem
-    with ``T >= 500`` the same budget as the LSTMs.
+    paper's number. The modern adding problem and the copy task, which the
+    paper did not run, get 100,000 sequences (the RNN 25,000).
+
+    The 1997 protocol (``protocol="1997"``, model ``lstm1997``) trains online
+    (one sequence per update) with plain gradient descent, learning rate 0.5
+    and no clipping; on ``reber_fixed`` with 3 memory blocks of 2 cells
+    (the paper's fastest configuration on the embedded Reber grammar), on the
+    other tasks with 2 blocks of 2.
+
+    Parameters
+    ----------
+    task : str
+        One of :data:`TASKS`.
+    T : int
+        See :class:`LongLagConfig`.
+    n_relevant : {2, 3}
+    quick : bool
+    p : int, optional
+        Distractors of ``very_long_lag`` (default ``T``).
+    protocol : {"modern", "1997"}
 
     Raises
     ------
     ValueError
-        If ``task`` is not one of :data:`TASKS` or ``n_relevant`` is not 2 or 3.
+        If ``task`` is not one of :data:`TASKS`, ``n_relevant`` is not 2 or 3,
+        or ``protocol`` is unknown.
     """
     check_choice("task", task, TASKS)
     check_choice("n_relevant", n_relevant, (2, 3))
+    check_choice("protocol", protocol, PROTOCOLS)
     common = dict(hidden=16, batch_size=16, lr=0.02, clip=1.0)
+
+    def paper_budget(name, default):
+        paper = PAPER.get(name, {}).get("sequences", default)
+        budget = paper if paper <= 200_000 else paper // 4
+        return budget, min(budget, paper // 4)
+
     if task == "adding":
         T = check_int("T", T, 10)
         paper = PAPER.get(f"adding_T{T}", {}).get("sequences", 74_000 * T // 100)
         budget = paper if T < 500 else paper // 4
         config = LongLagConfig(task, T=T, budget=budget, rnn_budget=paper // 4, window=2000, max_error=0.01,
                                **common)
+    elif task == "multiplication":
+        T = check_int("T", T, 10)
+        budget, rnn_budget = paper_budget(f"multiplication_T{T}", 482_000)
+        config = LongLagConfig(task, T=T, budget=budget, rnn_budget=rnn_budget, window=2000, max_error=None,
+                               tolerated_wrong=109, **common)
     elif task == "temporal_order":
-        paper = PAPER[f"temporal_order_{n_relevant}"]["sequences"]
-        config = LongLagConfig(task, n_relevant=n_relevant, budget=paper, rnn_budget=paper // 4, window=2000,
+        budget, rnn_budget = paper_budget(f"temporal_order_{n_relevant}", 0)
+        config = LongLagConfig(task, n_relevant=n_relevant, budget=budget, rnn_budget=rnn_budget, window=2000,
                                max_error=0.1, **common)
-    else:
+    elif task == "very_long_lag":
+        T = check_int("T", T, 2)
+        p = T if p is None else check_int("p", p, 1)
+        budget, rnn_budget = paper_budget(f"very_long_lag_q{T}_p{p}", 50_000)
+        config = LongLagConfig(task, T=T, p=p, budget=budget, rnn_budget=rnn_budget, window=2000, max_error=0.1,
+                               **common)
+    elif task in ("adding_modern", "copy"):
+        T = check_int("T", T, 2)
+        config = LongLagConfig(task, T=T, budget=100_000, rnn_budget=25_000, window=2000,
+                               max_error=0.01 if task == "adding_modern" else None, **common)
+    elif task == "reber":
         paper = PAPER["reber"]["sequences_max"]
         config = LongLagConfig(task, budget=paper, rnn_budget=paper // 4, window=512, max_error=None, **common)
+    else:  # reber_fixed: one string per update, as the paper trained, with Adam and 32 cells
+        paper = PAPER["reber"]["sequences_max"]
+        config = LongLagConfig(task, budget=paper, rnn_budget=paper // 4, window=512, max_error=None,
+                               **{**common, "hidden": 32, "batch_size": 1, "lr": 0.01})
+    if protocol == "1997":
+        config.protocol, config.batch_size, config.lr, config.clip, config.block_size = "1997", 1, 0.5, None, 2
+        config.hidden = 6 if task == "reber_fixed" else 4
     if quick:
         config.hidden, config.budget, config.rnn_budget, config.window, config.test_size = 4, 64, 32, 16, 32
-        if task == "adding":
+        config.tolerated_wrong = min(config.tolerated_wrong, 1)
+        if task in ("adding", "multiplication", "adding_modern", "copy", "very_long_lag"):
             config.T = min(config.T, 20)
+            config.p = min(config.p, 20)
+    config.validate()
     return config
 
 
@@ -217,12 +317,12 @@ class LongLagNet(torch.nn.Module):
         return self.readout(last_step(h, lengths))
 
 
-def make_model(kind, input_size, hidden_size, output_size, chrono_T=None, rng=None):
+def make_model(kind, input_size, hidden_size, output_size, chrono_T=None, rng=None, block_size=2):
     """Build the network of one model name.
 
     Parameters
     ----------
-    kind : {"rnn", "lstm", "lstm_bf1", "lstm_chrono", "lstm_nofg"}
+    kind : {"rnn", "lstm", "lstm_bf1", "lstm_chrono", "lstm_nofg", "lstm1997"}
         ``rnn``: tanh RNN. ``lstm``: ``nn.LSTM`` with PyTorch's default
         initialisation (every bias uniform in :math:`\\pm 1/\\sqrt{H}`, so the
         forget gate starts near 0.5). ``lstm_bf1``: forget-gate bias 1
@@ -239,15 +339,21 @@ def make_model(kind, input_size, hidden_size, output_size, chrono_T=None, rng=No
         squashing functions (the paper's :math:`g` ranges over
         :math:`[-2, 2]`), PyTorch's initialisation instead of small uniform
         weights, and one input-gate bias for every cell.
+        ``lstm1997``: the cell of 1997 itself,
+        :class:`~lstm_helpers.cells.lstm1997.LSTM1997` with ``hidden_size``
+        cells in blocks of ``block_size``, trained only with the 1997
+        protocol (:class:`LongLagConfig`).
     input_size, hidden_size, output_size : int
     chrono_T : int, optional
         :math:`T_{\\max}` of the chrono initialisation (the longest lag expected).
     rng : numpy.random.Generator, optional
         Draws the chrono biases (default: a fixed generator).
+    block_size : int
+        Cells per memory block of ``lstm1997``; must divide ``hidden_size``.
 
     Returns
     -------
-    LongLagNet
+    LongLagNet or LSTM1997
 
     Raises
     ------
@@ -255,6 +361,10 @@ def make_model(kind, input_size, hidden_size, output_size, chrono_T=None, rng=No
         If ``kind`` is not one of :data:`MODELS`.
     """
     check_choice("model", kind, MODELS)
+    if kind == "lstm1997":
+        if hidden_size % block_size:
+            raise ValueError(f"hidden_size ({hidden_size}) must be a multiple of block_size ({block_size})")
+        return LSTM1997(input_size, hidden_size // block_size, block_size, output_size)
     net = LongLagNet(kind, input_size, hidden_size, output_size)
     H = hidden_size
     if kind == "lstm_bf1":
@@ -301,7 +411,8 @@ def run_long_lag(config, model="lstm", seed=0, device="cpu", threads=1, progress
     config : LongLagConfig
         Task, sizes, optimiser settings, budget and criterion
         (:func:`default_config` gives the stored ones).
-    model : {"rnn", "lstm", "lstm_bf1", "lstm_chrono", "lstm_nofg"}
+    model : {"rnn", "lstm", "lstm_bf1", "lstm_chrono", "lstm_nofg", "lstm1997"}
+        ``lstm1997`` goes with ``config.protocol == "1997"`` and only with it.
     seed : int
         Seeds the weights (:func:`lstm_helpers.experiments.runner.seeded`), the training
         sequences and, separately, the test sequences.
@@ -319,6 +430,8 @@ def run_long_lag(config, model="lstm", seed=0, device="cpu", threads=1, progress
         ``optimizer(parameters) -> torch.optim.Optimizer``; by default Adam with
         ``config.lr`` (what the stored results used). The optimiser
         comparison (:mod:`lstm_helpers.experiments.optimizers`) passes others.
+        The 1997 protocol uses plain gradient descent (``torch.optim.SGD``)
+        with ``config.lr`` instead.
     clip : float, None or "config"
         Gradient-norm clipping threshold; ``"config"`` takes ``config.clip``,
         None trains without clipping.
@@ -327,12 +440,16 @@ def run_long_lag(config, model="lstm", seed=0, device="cpu", threads=1, progress
     -------
     dict
         ``seed``, ``reached`` (bool), ``sequences_to_criterion`` (int, or
-        None when the budget ran out), ``sequences_seen``, ``wrong_test``,
+        None when the budget ran out), ``updates_to_criterion`` (weight
+        updates, the same or None), ``sequences_seen``, ``wrong_test``,
         ``test_size``, ``test_loss`` (the training loss averaged over the test
         sequences), ``seconds`` (training and test), ``parameters``, and
         ``curve``: ``{"seen": [...], "loss": [...], "recent_correct":
         [...]}``, the training loss and the fraction of the most recent
-        ``window`` training sequences processed correctly.
+        ``window`` training sequences processed correctly (for
+        ``reber_fixed``: of the 512 fixed strings at the last check). For
+        ``reber_fixed`` also ``wrong_fixed``, the fixed strings wrong at the
+        end.
 
     Raises
     ------
@@ -342,9 +459,12 @@ def run_long_lag(config, model="lstm", seed=0, device="cpu", threads=1, progress
     """
     check_choice("model", model, MODELS)
     config.validate()  # again: fields may have been changed since construction
+    if (model == "lstm1997") != (config.protocol == "1997"):
+        raise ValueError(f"model {model!r} does not go with protocol {config.protocol!r}: the 1997 protocol "
+                         "trains 'lstm1997' and only it")
     seed = check_int("seed", seed, 0)
     if clip == "config":
-        clip = config.clip
+        clip = None if config.protocol == "1997" else config.clip
     elif clip is not None and (isinstance(clip, bool) or not isinstance(clip, (int, float)) or clip <= 0):
         raise ValueError(f"clip must be a positive number, None (no clipping) or 'config'; got {clip!r}")
     if optimizer is not None and not callable(optimizer):
@@ -358,10 +478,11 @@ def run_long_lag(config, model="lstm", seed=0, device="cpu", threads=1, progress
         test_rng = np.random.default_rng([seed, 2])
         init_rng = np.random.default_rng([seed, 3])
         net = make_model(model, task.input_size, config.hidden, task.output_size,
-                         chrono_T=task.chrono_T, rng=init_rng).to(dtype)
+                         chrono_T=task.chrono_T, rng=init_rng, block_size=config.block_size).to(dtype)
         dev = get_device(device) if isinstance(device, str) else device
-        window = _Window(config.window, config.max_error)
+        window = _Window(config.window, config.max_error, config.tolerated_wrong)
         recent = []
+        judged = {"ok": False, "wrong": None, "next": config.check_every}
 
         def batches(step):
             return _to_tensors(task.sample(config.batch_size, train_rng), dtype)
@@ -372,18 +493,31 @@ def run_long_lag(config, model="lstm", seed=0, device="cpu", threads=1, progress
             return loss
 
         def callback(step, net, history):
-            recent.append((history.seen[-1] if history.seen else step * config.batch_size,
-                           window.fraction_correct()))
-            return window.satisfied()
+            seen_now = history.seen[-1] if history.seen else step * config.batch_size
+            if task.judge is None:
+                recent.append((seen_now, window.fraction_correct()))
+                return window.satisfied()
+            if seen_now >= judged["next"]:  # the paper's check: every fixed string, now and then
+                while judged["next"] <= seen_now:
+                    judged["next"] += config.check_every
+                judged["ok"], judged["wrong"] = task.judge(net)
+            recent.append((seen_now, 0.0 if judged["wrong"] is None else 1 - judged["wrong"] / 512))
+            return judged["ok"]
 
         budget = config.rnn_budget if model == "rnn" else config.budget
         n_steps = math.ceil(budget / config.batch_size)
-        opt = torch.optim.Adam(net.parameters(), lr=config.lr) if optimizer is None else optimizer(net.parameters())
+        if optimizer is not None:
+            opt = optimizer(net.parameters())
+        elif config.protocol == "1997":
+            opt = torch.optim.SGD(net.parameters(), lr=config.lr)
+        else:
+            opt = torch.optim.Adam(net.parameters(), lr=config.lr)
         history = train(net, batches, loss_fn, optimizer=opt, n_steps=n_steps, clip=clip,
                         device=dev, callback=callback, callback_every=1, record_every=1, progress=progress,
                         desc=f"{config.name} {model} seed {seed}")
-        reached = window.satisfied()
+        reached = window.satisfied() if task.judge is None else judged["ok"]
         seen = history.sequences_seen
+        updates = history.step[-1] if history.step else 0
         # test on fresh sequences, in chunks
         wrong, test_loss = 0, 0.0
         with torch.no_grad():
@@ -400,10 +534,11 @@ def run_long_lag(config, model="lstm", seed=0, device="cpu", threads=1, progress
         "loss": [round(float(v), 6) for v in _block_means(history.loss, every)],
         "recent_correct": [round(float(f), 4) for _, f in recent[every - 1::every]],
     }
-    return {
+    result = {
         "seed": seed,
         "reached": bool(reached),
         "sequences_to_criterion": seen if reached else None,
+        "updates_to_criterion": int(updates) if reached else None,
         "sequences_seen": seen,
         "wrong_test": wrong,
         "test_size": config.test_size,
@@ -412,6 +547,9 @@ def run_long_lag(config, model="lstm", seed=0, device="cpu", threads=1, progress
         "parameters": count_parameters(net),
         "curve": curve,
     }
+    if task.judge is not None:
+        result["wrong_fixed"] = task.judge(net)[1]
+    return result
 
 
 def _block_means(values, every):
@@ -486,8 +624,10 @@ def long_lags(config, models=("rnn", "lstm", "lstm_bf1"), seeds=(0, 1, 2), *, de
         "task": task.describe,
         "config": asdict(config),
         "criterion": task.criterion.format(window=config.window, max_error=config.max_error),
-        "optimizer": f"Adam (lr {config.lr}), gradient norm clipped to {config.clip}, batches of "
-                     f"{config.batch_size}, {config.dtype}",
+        "optimizer": (f"Adam (lr {config.lr}), gradient norm clipped to {config.clip}, batches of "
+                      f"{config.batch_size}, {config.dtype}" if config.protocol == "modern" else
+                      f"plain gradient descent (lr {config.lr}), online (one sequence per update), truncated "
+                      f"gradient, no clipping, {config.dtype}"),
         "seeds": seeds,
         "models": results,
         "paper": PAPER.get(config.name),
@@ -518,7 +658,10 @@ def upgrade(data):
     Adds ``schema_version``, recomputes each model's summary from its runs
     (:func:`lstm_helpers.experiments.runner.summarize`: the fields it had keep
     their values, the medians over every run are added) and brings the
-    ``paper`` entry up to date from :data:`PAPER`. The runs stay as they are.
+    ``paper`` entry up to date from :data:`PAPER`. Runs stored before
+    ``updates_to_criterion`` existed get it: their sequences to criterion
+    divided by the batch size (one update per batch). The runs stay
+    otherwise as they are.
 
     Parameters
     ----------
@@ -531,6 +674,18 @@ def upgrade(data):
     """
     data = dict(data)
     batch = data["config"]["batch_size"]
+
+    def with_updates(run):
+        if "updates_to_criterion" in run:
+            return run
+        seq = run["sequences_to_criterion"]
+        items = list(run.items())
+        at = [k for k, _ in items].index("sequences_to_criterion") + 1
+        items.insert(at, ("updates_to_criterion", None if seq is None else seq // batch))
+        return dict(items)
+
+    data["models"] = {m: {**entry, "runs": [with_updates(r) for r in entry["runs"]]} for m, entry in
+                      data["models"].items()}
     data["models"] = {m: {**entry, "summary": summarize(entry["runs"], batch)} for m, entry in data["models"].items()}
     data["paper"] = PAPER.get(data["name"])
     return data
@@ -543,6 +698,10 @@ def _add_arguments(p):
     p.add_argument("--task", required=True, choices=TASKS)
     p.add_argument("--T", type=int, default=100, help="minimal sequence length of the adding problem")
     p.add_argument("--n-relevant", type=int, default=2, choices=(2, 3), help="temporal order: 2 or 3 symbols")
+    p.add_argument("--p", type=int, help="very_long_lag: distractor symbols (default T)")
+    p.add_argument("--protocol", default="modern", choices=PROTOCOLS,
+                   help="modern (batches, Adam) or 1997 (online gradient descent, model lstm1997)")
+    p.add_argument("--block-size", type=int, help="lstm1997: cells per memory block")
     p.add_argument("--hidden", type=int, help="hidden units / memory cells")
     p.add_argument("--batch-size", type=int)
     p.add_argument("--lr", type=float, help="Adam learning rate")
@@ -553,8 +712,12 @@ def _add_arguments(p):
 
 
 def _make_config(args):
-    config = default_config(args.task, T=args.T, n_relevant=args.n_relevant, quick=args.quick)
-    return runner.override(config, args, ("hidden", "batch_size", "lr", "budget", "rnn_budget", "window", "test_size"))
+    config = default_config(args.task, T=args.T, n_relevant=args.n_relevant, quick=args.quick, p=args.p,
+                            protocol=args.protocol)
+    config = runner.override(config, args, ("hidden", "batch_size", "lr", "budget", "rnn_budget", "window",
+                                            "test_size", "block_size"))
+    config.validate()
+    return config
 
 
 def _run(config, models, seeds, *, out, device, threads, progress, log, command):
@@ -569,6 +732,6 @@ def _report(data):
 EXPERIMENT = "long_lags"
 
 runner.register(runner.Experiment(
-    name=EXPERIMENT, help="the 1997 long-time-lag experiments (adding, reber, temporal_order)", models=MODELS,
+    name=EXPERIMENT, help="the 1997 long-time-lag experiments and their modern forms (--task)", models=MODELS,
     default_models=("rnn", "lstm", "lstm_bf1"), default_seeds=(0, 1, 2), add_arguments=_add_arguments,
     make_config=_make_config, run=_run, report=_report, upgrade=upgrade))

@@ -18,13 +18,16 @@ from .._checks import check_choice
 from ..utils import data_dir
 from .runner import _dumps, _loads, load
 
-__all__ = ["PAPER", "results_table", "seed_table", "refresh_paper"]
+__all__ = ["PAPER", "results_table", "seed_table", "refresh_paper", "best_configuration", "comparison_table"]
 
 #: The paper's results (Hochreiter & Schmidhuber, 1997): training sequences until
 #: the stopping criterion (mean over successful trials) and wrong sequences of a
-#: test set of 2560, with the table they come from: the adding problem is Table 7,
-#: the embedded Reber grammar Table 1 (the range over its LSTM configurations;
-#: it trained on a fixed set of 256 strings and reports no test count of 2560),
+#: test set of 2560, with the table they come from: the embedded Reber grammar is
+#: Table 1 (the range over its LSTM configurations; it trained on a fixed set of
+#: 256 strings and reports no test count of 2560; ``reber_fixed`` runs that
+#: protocol), very long lags without local regularities (Task 2c) Table 3 (no test
+#: count), the adding problem Table 7, the multiplication problem Table 8 (its
+#: first row; a longer run, 1,273,000 sequences, left 13 test sequences wrong),
 #: temporal order Table 9. The paper changed its weights online, so each of its
 #: training sequences brought at least one weight update.
 PAPER = {
@@ -33,6 +36,12 @@ PAPER = {
     "adding_T1000": {"sequences": 853_000, "wrong_test": 1, "success": "100%", "table": "Table 7"},
     "reber": {"sequences": 8_440, "sequences_max": 39_740, "wrong_test": None, "success": "97-100%",
               "table": "Table 1"},
+    "reber_fixed": {"sequences": 8_440, "sequences_max": 39_740, "wrong_test": None, "success": "97-100%",
+                    "table": "Table 1"},
+    "reber_fixed_1997": {"sequences": 8_440, "sequences_max": 39_740, "wrong_test": None, "success": "97-100%",
+                         "table": "Table 1"},
+    "very_long_lag_q1000_p1000": {"sequences": 49_000, "wrong_test": None, "success": "100%", "table": "Table 3"},
+    "multiplication_T100": {"sequences": 482_000, "wrong_test": 140, "success": "100%", "table": "Table 8"},
     "temporal_order_2": {"sequences": 31_390, "wrong_test": 1, "success": "100%", "table": "Table 9"},
     "temporal_order_3": {"sequences": 571_100, "wrong_test": 2, "success": "100%", "table": "Table 9"},
 }
@@ -155,7 +164,7 @@ def seed_table(name, quantity="updates", models=None):
                 values.append(None)
             else:
                 seq = run["sequences_to_criterion"]
-                values.append(seq if quantity == "sequences" else seq / batch)
+                values.append(seq if quantity == "sequences" else run.get("updates_to_criterion", seq / batch))
         known = [v for v in values if v is not None]
         median = float(np.median(known)) if known else None
         lines.append(f"{model:<13}" + "".join(f"{_fmt_int(v):>9}" for v in values) + f"{_fmt_int(median):>9}")
@@ -191,3 +200,87 @@ def refresh_paper(folder=None):
             path.write_text(_dumps(data))
             changed.append(path.stem)
     return changed
+
+
+def best_configuration(name):
+    """The stored model of ``name`` that met the criterion in every seed with the fewest median sequences.
+
+    Parameters
+    ----------
+    name : str
+        A stored long-lag result (see :func:`lstm_helpers.experiments.runner.load`).
+
+    Returns
+    -------
+    dict or None
+        ``model``, ``n_runs``, ``sequences_median``, ``sequences_max``,
+        ``updates_median`` (weight updates, median over the seeds),
+        ``paper`` (the paper's mean sequences, for the embedded Reber
+        grammar its fastest configuration; None where the paper has no
+        number), ``fraction`` (``sequences_median / paper``) and
+        ``goal_met`` (``fraction <= 1/4``); None when no model met the
+        criterion in every seed.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not stored.
+    """
+    data = load_results(name)
+    best = None
+    for model, entry in data["models"].items():
+        runs = entry["runs"]
+        if not all(r["reached"] for r in runs):
+            continue
+        sequences = [r["sequences_to_criterion"] for r in runs]
+        median = float(np.median(sequences))
+        if best is None or median < best["sequences_median"]:
+            batch = data["config"]["batch_size"]
+            updates = [r.get("updates_to_criterion", r["sequences_to_criterion"] / batch) for r in runs]
+            best = {"model": model, "n_runs": len(runs), "sequences_median": median,
+                    "sequences_max": max(sequences), "updates_median": float(np.median(updates))}
+    if best is None:
+        return None
+    paper = PAPER.get(name, {}).get("sequences")
+    best["paper"] = paper
+    best["fraction"] = None if paper is None else best["sequences_median"] / paper
+    best["goal_met"] = None if paper is None else best["fraction"] <= 0.25
+    return best
+
+
+def comparison_table(names):
+    """A plain-text table, one row per experiment: the paper's count, a quarter of it, and our best configuration.
+
+    For each stored result, the model that met the criterion in every seed
+    with the fewest median training sequences (:func:`best_configuration`):
+    its seeds, median sequences and weight updates to criterion, the median
+    as a fraction of the paper's count, and whether it is at most a quarter.
+
+    Parameters
+    ----------
+    names : sequence of str
+        Stored results; a name that is not stored gives a row "not run here".
+
+    Returns
+    -------
+    str
+    """
+    header = (f"{'experiment':<27}{'paper':>10}{'1/4 paper':>10}  {'best here':<12}{'seeds':>6}{'sequences':>10}"
+              f"{'updates':>9}{'/paper':>8}  goal")
+    lines = [header, "-" * len(header)]
+    for name in names:
+        paper = PAPER.get(name, {}).get("sequences")
+        paper_cells = (f"{_fmt_int(paper):>10}{_fmt_int(paper / 4 if paper else None):>10}")
+        try:
+            best = best_configuration(name)
+        except ValueError:
+            lines.append(f"{name:<27}{paper_cells}  not run here")
+            continue
+        if best is None:
+            lines.append(f"{name:<27}{paper_cells}  no model met the criterion in every seed")
+            continue
+        fraction = "-" if best["fraction"] is None else f"{best['fraction']:.3f}"
+        goal = "-" if best["goal_met"] is None else ("met" if best["goal_met"] else "not met")
+        lines.append(f"{name:<27}{paper_cells}  {best['model']:<12}{best['n_runs']:>6}"
+                     f"{_fmt_int(best['sequences_median']):>10}{_fmt_int(best['updates_median']):>9}{fraction:>8}  {goal}")
+    return "\n".join(lines)

@@ -39,6 +39,9 @@ The generators live in themed submodules and are all importable from here:
     sequence by the order of widely separated X / Y; :func:`~lstm_helpers.tasks.temporal.temporal_order_classes`,
     :func:`~lstm_helpers.tasks.temporal.temporal_order_correct`,
     :data:`~lstm_helpers.tasks.temporal.TEMPORAL_ORDER_SYMBOLS`.
+  - :mod:`lstm_helpers.tasks.long_lag` -- :func:`~lstm_helpers.tasks.long_lag.very_long_lag`: name the
+    symbol seen more than ``q`` steps ago among ``p`` distractors (Experiment 2c);
+    :func:`~lstm_helpers.tasks.long_lag.very_long_lag_symbols`, :data:`~lstm_helpers.tasks.long_lag.LONG_LAG_NAMES`.
   - :mod:`lstm_helpers.tasks.copying` -- :func:`~lstm_helpers.tasks.copying.copy_task`: reproduce symbols
     after a long blank (Arjovsky et al., 2016); :func:`~lstm_helpers.tasks.copying.copy_task_baseline`.
 
@@ -63,6 +66,7 @@ from .batch import PaddedSequences, Sequences, SymbolSequences, TokenSequences
 from .copying import copy_task, copy_task_baseline
 from .decoding import decode
 from .listops import ListOps, listops
+from .long_lag import LONG_LAG_NAMES, very_long_lag, very_long_lag_symbols
 from .reber import REBER_SYMBOLS, embedded_reber, embedded_reber_walk, reber_correct
 from .series import fit_linear_ar, linear_ar_forecast, make_windows, seasonal_series
 from .subject_verb import agreement, agreement_vocabulary, decode_agreement
@@ -89,4 +93,5 @@ __all__ = ["first_symbol", "COUNT_SYMBOLS", "count_since_stop", "seasonal_series
            "temporal_order_correct", "copy_task", "copy_task_baseline", "decode", "listops",
            "Sequences", "PaddedSequences", "SymbolSequences", "TokenSequences", "ListOps",
            "ParallelSentences", "translation_pairs", "translation_split", "decode_translation",
-           "n_sentences", "source_vocabulary", "target_vocabulary"]
+           "n_sentences", "source_vocabulary", "target_vocabulary", "very_long_lag", "very_long_lag_symbols",
+           "LONG_LAG_NAMES"]

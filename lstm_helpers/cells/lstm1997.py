@@ -1,0 +1,169 @@
+"""The LSTM of 1997: memory blocks without forget gates, trained with a truncated gradient.
+
+:class:`LSTM1997` follows the architecture of Hochreiter & Schmidhuber
+(1997), Section 4, as closely as a few lines of PyTorch allow:
+
+- ``n_blocks`` memory blocks of ``block_size`` cells; each block has one
+  input gate and one output gate (sigmoid, in ``[0, 1]``) shared by its
+  cells, and no forget gate, so the cell state is a running sum (the
+  constant error carousel): :math:`c_t = c_{t-1} + y^{in}_t \\, g(z_t)`;
+- the squashing functions of the paper: the cell input
+  :math:`g(z) = 4\\sigma(z) - 2 \\in [-2, 2]` and the cell output
+  :math:`h(c) = 2\\sigma(c) - 1 \\in [-1, 1]`, so
+  :math:`y^c_t = y^{out}_t \\, h(c_t)`;
+- the gates and cell inputs see the current input and every cell output of
+  the previous step; sigmoid output units see the cell outputs;
+- weights drawn uniformly from ``[-init, init]``; the input and output gate
+  biases negative and growing block by block (``gate_bias * (j + 1)`` for
+  block ``j``), the paper's remedy against cells that saturate or drift
+  before they have learned anything;
+- the **truncated gradient** (``truncate=True``): the error that reaches the
+  net input of a gate or of a cell input updates that unit's incoming
+  weights but does not flow back in time through the recurrent
+  connections. Only the cell states carry error back in time. In autograd
+  this is one ``detach()`` of the previous cell outputs where they enter the
+  gates and cell inputs.
+
+The recurrence is a Python loop over time steps, fine for the short strings
+of the embedded Reber grammar and slow for sequences of 1000 steps.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from .._checks import check_int
+
+__all__ = ["LSTM1997", "squash_g", "squash_h"]
+
+
+def squash_g(z):
+    """The 1997 cell-input squashing :math:`g(z) = 4\\sigma(z) - 2`, in ``[-2, 2]`` (any shape)."""
+    return 4.0 * torch.sigmoid(z) - 2.0
+
+
+def squash_h(c):
+    """The 1997 cell-output squashing :math:`h(c) = 2\\sigma(c) - 1`, in ``[-1, 1]`` (any shape)."""
+    return 2.0 * torch.sigmoid(c) - 1.0
+
+
+class LSTM1997(torch.nn.Module):
+    """A 1997 LSTM network: memory blocks without forget gates and sigmoid output units.
+
+    Parameters
+    ----------
+    input_size : int
+        ``D``, the size of one input vector.
+    n_blocks : int
+        ``B``, memory blocks.
+    block_size : int
+        ``S``, cells per block; the network has ``C = B * S`` cells.
+    output_size : int
+        ``K``, sigmoid output units.
+    truncate : bool
+        Truncate the gradient as the paper did (see the module docstring).
+        False gives the full gradient of backpropagation through time.
+    init : float
+        Weights and the other biases are drawn uniformly from ``[-init, init]``.
+    gate_bias : float
+        The input- and output-gate biases of block ``j`` start at
+        ``gate_bias * (j + 1)``.
+    generator : torch.Generator, optional
+        Source of the initial weights (default: PyTorch's global generator).
+
+    Attributes
+    ----------
+    paper_outputs : bool
+        True: the outputs are the output units' activations in ``[0, 1]``,
+        trained on the squared error, as in the paper. The long-lag
+        experiments (:func:`lstm_helpers.experiments.long_lag_tasks.make_task`)
+        judge and train them so.
+
+    Notes
+    -----
+    ``forward(x, lengths=None, every_step=False)`` takes ``x (N, L, D)``,
+    batch first, and returns the output units' activations at every step,
+    ``(N, L, K)``, when ``every_step`` is true; otherwise those after step
+    ``lengths[i]`` of each sequence, ``(N, K)`` (after the last step when
+    ``lengths`` is None). ``states(x)`` returns the cell states
+    ``(N, L, C)`` and the gate activations ``(N, L, B)`` for inspection.
+
+    Raises
+    ------
+    ValueError
+        If a size is not a positive integer, ``init`` is not positive, or
+        ``x`` is not ``(N, L, D)``.
+    """
+
+    paper_outputs = True
+
+    def __init__(self, input_size, n_blocks, block_size, output_size, *, truncate=True, init=0.1,
+                 gate_bias=-0.5, generator=None):
+        super().__init__()
+        self.input_size = check_int("input_size", input_size, 1)
+        self.n_blocks = check_int("n_blocks", n_blocks, 1)
+        self.block_size = check_int("block_size", block_size, 1)
+        self.output_size = check_int("output_size", output_size, 1)
+        if isinstance(init, bool) or not isinstance(init, (int, float)) or not init > 0:
+            raise ValueError(f"init must be a positive number, got {init!r}")
+        self.truncate = bool(truncate)
+        D, B, C, K = self.input_size, self.n_blocks, self.hidden_size, self.output_size
+
+        def uniform(*shape):
+            return torch.nn.Parameter((torch.rand(*shape, generator=generator, dtype=torch.float64) * 2 - 1)
+                                      .to(torch.get_default_dtype()) * init)
+
+        self.W_in, self.W_out, self.W_c = uniform(B, D + C), uniform(B, D + C), uniform(C, D + C)
+        self.b_c, self.W_y, self.b_y = uniform(C), uniform(K, C), uniform(K)
+        steps = torch.arange(1, B + 1, dtype=torch.get_default_dtype())
+        self.b_in = torch.nn.Parameter(gate_bias * steps.clone())
+        self.b_out = torch.nn.Parameter(gate_bias * steps.clone())
+
+    @property
+    def hidden_size(self):
+        """``C = n_blocks * block_size``, the number of cells."""
+        return self.n_blocks * self.block_size
+
+    def _run(self, x):
+        if not isinstance(x, torch.Tensor) or x.dim() != 3 or x.shape[2] != self.input_size:
+            shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
+            raise ValueError(f"x must be a tensor of shape (N, L, {self.input_size}), got {shape}")
+        N, L, _ = x.shape
+        C, S = self.hidden_size, self.block_size
+        c = x.new_zeros(N, C)
+        y_c = x.new_zeros(N, C)
+        outputs, cells, gates_in, gates_out = [], [], [], []
+        for t in range(L):
+            prev = y_c.detach() if self.truncate else y_c
+            u = torch.cat([x[:, t], prev], dim=1)
+            y_in = torch.sigmoid(u @ self.W_in.T + self.b_in)  # (N, B)
+            y_out = torch.sigmoid(u @ self.W_out.T + self.b_out)  # (N, B)
+            g = squash_g(u @ self.W_c.T + self.b_c)  # (N, C)
+            c = c + y_in.repeat_interleave(S, dim=1) * g
+            y_c = y_out.repeat_interleave(S, dim=1) * squash_h(c)
+            outputs.append(torch.sigmoid(y_c @ self.W_y.T + self.b_y))
+            cells.append(c)
+            gates_in.append(y_in)
+            gates_out.append(y_out)
+        return (torch.stack(outputs, 1), torch.stack(cells, 1), torch.stack(gates_in, 1),
+                torch.stack(gates_out, 1))
+
+    def forward(self, x, lengths=None, every_step=False):
+        out = self._run(x)[0]
+        if every_step:
+            return out
+        if lengths is None:
+            return out[:, -1]
+        index = torch.as_tensor(lengths, device=out.device).long() - 1
+        return out[torch.arange(out.shape[0], device=out.device), index]
+
+    def states(self, x):
+        """Cell states ``(N, L, C)``, input gates ``(N, L, B)`` and output gates ``(N, L, B)`` on ``x (N, L, D)``."""
+        with torch.no_grad():
+            _, cells, gates_in, gates_out = self._run(x)
+        return cells, gates_in, gates_out
+
+    def extra_repr(self):
+        return (f"input_size={self.input_size}, n_blocks={self.n_blocks}, block_size={self.block_size}, "
+                f"output_size={self.output_size}, truncate={self.truncate}")
+
