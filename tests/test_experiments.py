@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import pathlib
@@ -25,6 +26,7 @@ from lstm_helpers.experiments.long_lags import (
 )
 from lstm_helpers.experiments.paper import PAPER, refresh_paper, results_table, seed_table
 from lstm_helpers.experiments.runner import SCHEMA_VERSION, load, main, summarize
+from lstm_helpers.train import count_parameters
 from lstm_helpers.utils import data_dir
 
 
@@ -276,14 +278,17 @@ def test_tasks_judge_perfect_and_wrong_answers(task):
 
 def test_every_task_has_a_criterion_sentence_and_sizes():
     for task in TASKS:
-        problem = make_task(default_config(task, quick=True))
-        assert problem.criterion and problem.describe and problem.input_size >= 2 and problem.output_size >= 1
+        config = default_config(task, quick=True)
+        problem = make_task(config)
+        assert problem.describe and problem.input_size >= 2 and problem.output_size >= 1
+        sentence = problem.criterion.format(**dataclasses.asdict(config))  # what long_lags stores
+        assert "{" not in sentence and str(config.window if task != "reber_fixed" else config.check_every) in sentence
 
 
 def test_the_multiplication_window_tolerates_the_papers_share_of_wrong_sequences():
     config = default_config("multiplication")
-    assert (config.window, config.tolerated_wrong, config.max_error) == (2000, 109, None)
-    assert config.tolerated_wrong / config.window <= PAPER["multiplication_T100"]["wrong_test"] / 2560
+    assert (config.window, config.tolerated_wrong, config.max_error) == (2000, 54, None)
+    assert config.tolerated_wrong / config.window <= PAPER["multiplication_T100"]["wrong_test"] / 2560 / 2
     w = long_lag_tasks._Window(10, max_error=None, tolerated_wrong=2)
     w.add([True] * 8 + [False] * 2, [0.0] * 10)
     assert w.satisfied()
@@ -456,3 +461,38 @@ def test_best_configuration_and_the_comparison_with_the_paper(tmp_path, monkeypa
     rows = paper.comparison_table(["adding_T100", "temporal_order_2", "adding_T1000"]).splitlines()
     assert rows[2].split()[:7] == ["adding_T100", "74,000", "18,500", "lstm", "3", "18,000", "1,125"]
     assert rows[2].endswith("met") and "no model met the criterion" in rows[3] and "not run here" in rows[4]
+
+
+@pytest.mark.parametrize("kind", ["lstm", "lstm_nofg", "rnn"])
+def test_a_network_on_symbol_indices_is_the_one_hot_network(kind):
+    torch.manual_seed(0)
+    indexed = make_model(kind, 9, 4, 2, chrono_T=50, symbols=True).double()
+    one_hot = make_model(kind, 9, 4, 2, chrono_T=50).double()
+    with torch.no_grad():  # the embedding's row k is column k of the one-hot network's weight_ih
+        one_hot.rnn.weight_ih_l0.copy_(indexed.embed.weight.T)
+        for name in ("weight_hh_l0", "bias_ih_l0", "bias_hh_l0"):
+            getattr(one_hot.rnn, name).copy_(getattr(indexed.rnn, name))
+        one_hot.readout.load_state_dict(indexed.readout.state_dict())
+    idx = torch.randint(0, 9, (3, 7))
+    a, b = indexed(idx), one_hot(torch.nn.functional.one_hot(idx, 9).double())
+    torch.testing.assert_close(a, b)
+    a.sum().backward()
+    b.sum().backward()
+    torch.testing.assert_close(indexed.embed.weight.grad, one_hot.rnn.weight_ih_l0.grad.T)
+    assert count_parameters(indexed) == count_parameters(one_hot)
+    with pytest.raises(ValueError, match=r"symbol indices, an int64 tensor \(N, L\)"):
+        indexed(torch.zeros(3, 7, 9))
+
+
+def test_every_task_and_the_1997_protocol_store_through_the_runner(tmp_path):
+    for task in TASKS:
+        config = default_config(task, quick=True)
+        data = long_lags(config, models=["lstm_nofg"], seeds=[0], device="cpu", out=tmp_path / f"{config.name}.json",
+                         progress=False, log=None)
+        assert "{" not in data["criterion"] and data["optimizer"].startswith("Adam"), task
+        assert RUN_FIELDS <= set(data["models"]["lstm_nofg"]["runs"][0]), task
+    config = default_config("reber_fixed", quick=True, protocol="1997")
+    data = long_lags(config, models=["lstm1997"], seeds=[0], device="cpu", out=tmp_path / "reber_fixed_1997.json",
+                     progress=False, log=None)
+    assert data["name"] == "reber_fixed_1997" and data["optimizer"].startswith("plain gradient descent (lr 0.5), online")
+    assert "wrong_fixed" in data["models"]["lstm1997"]["runs"][0]

@@ -66,8 +66,12 @@ class LSTM1997(torch.nn.Module):
     init : float
         Weights and the other biases are drawn uniformly from ``[-init, init]``.
     gate_bias : float
-        The input- and output-gate biases of block ``j`` start at
-        ``gate_bias * (j + 1)``.
+        The input-gate biases of block ``j`` start at ``gate_bias * (j + 1)``.
+    output_gate_bias : float, optional
+        The same for the output gates (default: ``gate_bias``).
+    direct : bool
+        Connect the inputs to the output units as well (a shortcut the
+        paper's nets had in some experiments).
     generator : torch.Generator, optional
         Source of the initial weights (default: PyTorch's global generator).
 
@@ -98,7 +102,7 @@ class LSTM1997(torch.nn.Module):
     paper_outputs = True
 
     def __init__(self, input_size, n_blocks, block_size, output_size, *, truncate=True, init=0.1,
-                 gate_bias=-0.5, generator=None):
+                 gate_bias=-0.5, output_gate_bias=None, direct=False, generator=None):
         super().__init__()
         self.input_size = check_int("input_size", input_size, 1)
         self.n_blocks = check_int("n_blocks", n_blocks, 1)
@@ -117,7 +121,10 @@ class LSTM1997(torch.nn.Module):
         self.b_c, self.W_y, self.b_y = uniform(C), uniform(K, C), uniform(K)
         steps = torch.arange(1, B + 1, dtype=torch.get_default_dtype())
         self.b_in = torch.nn.Parameter(gate_bias * steps.clone())
-        self.b_out = torch.nn.Parameter(gate_bias * steps.clone())
+        out_bias = gate_bias if output_gate_bias is None else output_gate_bias
+        self.b_out = torch.nn.Parameter(out_bias * steps.clone())
+        self.direct = bool(direct)
+        self.W_yx = uniform(K, D) if self.direct else None
 
     @property
     def hidden_size(self):
@@ -141,7 +148,10 @@ class LSTM1997(torch.nn.Module):
             g = squash_g(u @ self.W_c.T + self.b_c)  # (N, C)
             c = c + y_in.repeat_interleave(S, dim=1) * g
             y_c = y_out.repeat_interleave(S, dim=1) * squash_h(c)
-            outputs.append(torch.sigmoid(y_c @ self.W_y.T + self.b_y))
+            net_y = y_c @ self.W_y.T + self.b_y
+            if self.direct:
+                net_y = net_y + x[:, t] @ self.W_yx.T
+            outputs.append(torch.sigmoid(net_y))
             cells.append(c)
             gates_in.append(y_in)
             gates_out.append(y_out)

@@ -109,7 +109,10 @@ class LongLagConfig:
         Bound on their mean error (see the module docstring); None for Reber.
     tolerated_wrong : int
         How many of the window's sequences may be wrong (0 except for the
-        multiplication problem).
+        multiplication problem, where it is 54 of 2000: half the share of
+        test sequences the paper's network got wrong, 140 of 2560, since the
+        last noisy updates can leave the tested network worse than the
+        window).
     check_every : int
         ``reber_fixed``: training strings between two checks of the fixed sets.
     fixed_seed : int
@@ -243,7 +246,7 @@ def default_config(task, T=100, n_relevant=2, quick=False, p=None, protocol="mod
         T = check_int("T", T, 10)
         budget, rnn_budget = paper_budget(f"multiplication_T{T}", 482_000)
         config = LongLagConfig(task, T=T, budget=budget, rnn_budget=rnn_budget, window=2000, max_error=None,
-                               tolerated_wrong=109, **common)
+                               tolerated_wrong=54, **common)
     elif task == "temporal_order":
         budget, rnn_budget = paper_budget(f"temporal_order_{n_relevant}", 0)
         config = LongLagConfig(task, n_relevant=n_relevant, budget=budget, rnn_budget=rnn_budget, window=2000,
@@ -290,34 +293,57 @@ class LongLagNet(torch.nn.Module):
         ``"rnn"`` builds a tanh ``nn.RNN``, every other name an ``nn.LSTM``
         (:func:`make_model` sets their initialisation).
     input_size, hidden_size, output_size : int
+    symbols : bool
+        Take symbol indices ``x (N, L)`` (int64, ``0 ... input_size - 1``)
+        instead of one-hot vectors. The input weights then live in an
+        ``nn.Embedding(input_size, G * hidden_size)`` whose row ``k`` is
+        column ``k`` of ``weight_ih`` of the one-hot network (``G = 4`` gates
+        for the LSTM, 1 for the RNN), and the recurrent layer's own
+        ``weight_ih_l0`` is a fixed identity: the same network, without
+        multiplying by a one-hot vector over a thousand symbols at every step.
 
     Notes
     -----
-    ``forward(x, lengths=None, every_step=False)`` takes ``x (N, L, D)``, batch
-    first, and returns the read-out of every step, ``(N, L, C)``, when
+    ``forward(x, lengths=None, every_step=False)`` takes ``x (N, L, D)`` (or
+    ``(N, L)`` indices when ``symbols``), batch first, and returns the read-out of every step, ``(N, L, C)``, when
     ``every_step`` is true; otherwise the read-out after step ``lengths[i]``
     of each sequence, ``(N, C)`` (after the last step when ``lengths`` is
     None). Padding after ``lengths[i]`` cannot change that output, since the
     network runs forward in time.
     """
 
-    def __init__(self, kind, input_size, hidden_size, output_size):
+    def __init__(self, kind, input_size, hidden_size, output_size, symbols=False):
         super().__init__()
         self.kind = kind
+        self.symbols = bool(symbols)
+        gates = 1 if kind == "rnn" else 4
+        width = gates * hidden_size if self.symbols else input_size
         if kind == "rnn":
-            self.rnn = torch.nn.RNN(input_size, hidden_size, nonlinearity="tanh", batch_first=True)
+            self.rnn = torch.nn.RNN(width, hidden_size, nonlinearity="tanh", batch_first=True)
         else:
-            self.rnn = torch.nn.LSTM(input_size, hidden_size, batch_first=True)
+            self.rnn = torch.nn.LSTM(width, hidden_size, batch_first=True)
+        if self.symbols:
+            bound = 1.0 / hidden_size ** 0.5  # PyTorch's initialisation of weight_ih
+            self.embed = torch.nn.Embedding(input_size, width)
+            with torch.no_grad():
+                self.embed.weight.uniform_(-bound, bound)
+                self.rnn.weight_ih_l0.copy_(torch.eye(width))
+            self.rnn.weight_ih_l0.requires_grad_(False)
         self.readout = torch.nn.Linear(hidden_size, output_size)
 
     def forward(self, x, lengths=None, every_step=False):
+        if self.symbols:
+            if x.dtype != torch.int64 or x.dim() != 2:
+                raise ValueError(f"this network takes symbol indices, an int64 tensor (N, L); got {x.dtype} "
+                                 f"{tuple(x.shape)}")
+            x = self.embed(x)
         h, _ = self.rnn(x)
         if every_step:
             return self.readout(h)
         return self.readout(last_step(h, lengths))
 
 
-def make_model(kind, input_size, hidden_size, output_size, chrono_T=None, rng=None, block_size=2):
+def make_model(kind, input_size, hidden_size, output_size, chrono_T=None, rng=None, block_size=2, symbols=False):
     """Build the network of one model name.
 
     Parameters
@@ -350,6 +376,8 @@ def make_model(kind, input_size, hidden_size, output_size, chrono_T=None, rng=No
         Draws the chrono biases (default: a fixed generator).
     block_size : int
         Cells per memory block of ``lstm1997``; must divide ``hidden_size``.
+    symbols : bool
+        Inputs are symbol indices (see :class:`LongLagNet`); not for ``lstm1997``.
 
     Returns
     -------
@@ -365,7 +393,7 @@ def make_model(kind, input_size, hidden_size, output_size, chrono_T=None, rng=No
         if hidden_size % block_size:
             raise ValueError(f"hidden_size ({hidden_size}) must be a multiple of block_size ({block_size})")
         return LSTM1997(input_size, hidden_size // block_size, block_size, output_size)
-    net = LongLagNet(kind, input_size, hidden_size, output_size)
+    net = LongLagNet(kind, input_size, hidden_size, output_size, symbols=symbols)
     H = hidden_size
     if kind == "lstm_bf1":
         with torch.no_grad():
@@ -385,6 +413,8 @@ def make_model(kind, input_size, hidden_size, output_size, chrono_T=None, rng=No
         with torch.no_grad():
             for p in (net.rnn.weight_ih_l0, net.rnn.weight_hh_l0, net.rnn.bias_hh_l0):
                 p[forget] = 0.0
+            if net.symbols:
+                net.embed.weight[:, forget] = 0.0
             net.rnn.bias_ih_l0[forget] = 30.0  # sigmoid(30) = 1 - 1e-13: the gate is always open
             net.rnn.bias_ih_l0[:H] = -3.0  # input gates start nearly closed, against state drift
             net.rnn.bias_hh_l0[:H] = 0.0
@@ -395,7 +425,11 @@ def make_model(kind, input_size, hidden_size, output_size, chrono_T=None, rng=No
             return grad
 
         for p in (net.rnn.weight_ih_l0, net.rnn.weight_hh_l0, net.rnn.bias_ih_l0, net.rnn.bias_hh_l0):
-            p.register_hook(freeze_forget)
+            if p.requires_grad:
+                p.register_hook(freeze_forget)
+        if net.symbols:
+            net.embed.weight.register_hook(lambda grad: torch.cat([grad[:, :H], torch.zeros_like(grad[:, H:2 * H]),
+                                                                   grad[:, 2 * H:]], dim=1))
     return net
 
 
@@ -478,7 +512,8 @@ def run_long_lag(config, model="lstm", seed=0, device="cpu", threads=1, progress
         test_rng = np.random.default_rng([seed, 2])
         init_rng = np.random.default_rng([seed, 3])
         net = make_model(model, task.input_size, config.hidden, task.output_size,
-                         chrono_T=task.chrono_T, rng=init_rng, block_size=config.block_size).to(dtype)
+                         chrono_T=task.chrono_T, rng=init_rng, block_size=config.block_size,
+                         symbols=task.symbols and model != "lstm1997").to(dtype)
         dev = get_device(device) if isinstance(device, str) else device
         window = _Window(config.window, config.max_error, config.tolerated_wrong)
         recent = []
@@ -623,7 +658,7 @@ def long_lags(config, models=("rnn", "lstm", "lstm_bf1"), seeds=(0, 1, 2), *, de
         "name": config.name,
         "task": task.describe,
         "config": asdict(config),
-        "criterion": task.criterion.format(window=config.window, max_error=config.max_error),
+        "criterion": task.criterion.format(**asdict(config)),
         "optimizer": (f"Adam (lr {config.lr}), gradient norm clipped to {config.clip}, batches of "
                       f"{config.batch_size}, {config.dtype}" if config.protocol == "modern" else
                       f"plain gradient descent (lr {config.lr}), online (one sequence per update), truncated "

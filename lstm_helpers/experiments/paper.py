@@ -79,7 +79,8 @@ def results_table(names, models=None):
     -------
     str
     """
-    header = (f"{'experiment':<17}{'model':<13}{'met':>8}{'median':>9}{'min':>9}{'max':>9}{'budget':>9}"
+    w = max([17, *(len(n) + 1 for n in names)])
+    header = (f"{'experiment':<{w}}{'model':<13}{'met':>8}{'median':>9}{'min':>9}{'max':>9}{'budget':>9}"
               f"{'wrong':>7}{'time s':>8}  hardware")
     lines = [header, "-" * (len(header) + 8)]
     for name in names:
@@ -90,12 +91,12 @@ def results_table(names, models=None):
             else:
                 seq = (_fmt_int(paper["sequences"]), "-", "-")
             wrong = "-" if paper["wrong_test"] is None else str(paper["wrong_test"])
-            lines.append(f"{name:<17}{'paper (mean)':<13}{paper['success']:>8}{seq[0]:>9}{seq[1]:>9}{seq[2]:>9}"
+            lines.append(f"{name:<{w}}{'paper (mean)':<13}{paper['success']:>8}{seq[0]:>9}{seq[1]:>9}{seq[2]:>9}"
                          f"{'-':>9}{wrong:>7}{'-':>8}  1997 ({paper['table']}), online")
         try:
             data = load_results(name)
         except ValueError:
-            lines.append(f"{'' if paper else name:<17}{'ours':<13}  not run here")
+            lines.append(f"{'' if paper else name:<{w}}{'ours':<13}  not run here")
             continue
         if data["device"] == "cpu":
             hardware = f"CPU, {data['threads']} thread" + ("s" if (data["threads"] or 0) > 1 else "")
@@ -109,7 +110,7 @@ def results_table(names, models=None):
             budget = config["rnn_budget"] if model == "rnn" else config["budget"]
             met = f"{s['n_reached']}/{s['n_runs']}"
             lines.append(
-                f"{'':<17}{model:<13}{met:>8}{_fmt_int(s['sequences_median']):>9}"
+                f"{'':<{w}}{model:<13}{met:>8}{_fmt_int(s['sequences_median']):>9}"
                 f"{_fmt_int(s['sequences_min']):>9}{_fmt_int(s['sequences_max']):>9}{_fmt_int(budget):>9}"
                 f"{_fmt_int(s['wrong_test_median']):>7}{s['seconds_total']:>8.0f}  {hardware}"
             )
@@ -148,7 +149,8 @@ def seed_table(name, quantity="updates", models=None):
     check_choice("quantity", quantity, ("updates", "sequences", "wrong"))
     data = load_results(name)
     batch = data["config"]["batch_size"]
-    titles = {"updates": f"weight updates to criterion (batches of {batch})",
+    per = f"batches of {batch}" if batch > 1 else "one sequence per update"
+    titles = {"updates": f"weight updates to criterion ({per})",
               "sequences": "training sequences to criterion",
               "wrong": f"wrong test sequences (of {data['config']['test_size']})"}
     lines = [f"{name}: {titles[quantity]}, per seed" + ("; -: not met" if quantity != "wrong" else ""),
