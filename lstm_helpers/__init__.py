@@ -36,6 +36,7 @@ Training and experiments:
   the long-time-lag experiments of 1997, the variant ablation, the optimiser comparison and the speed
   ladder
   (``python -m lstm_helpers.experiments``).
+  :mod:`lstm_helpers.experiments.tree_lstm` compares Tree-LSTMs with parameter-matched LSTMs on ListOps.
 
 Applications (Part V):
 

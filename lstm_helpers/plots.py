@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 __all__ = ["plot_gradient_vs_lag", "plot_gate_heatmaps", "plot_learning_curves", "plot_lr_sweep", "plot_ladder",
-           "plot_text_heatmap"]
+           "plot_text_heatmap", "plot_accuracy_by_depth"]
 
 
 def _axes(ax, figsize=(6.4, 4.0)):
@@ -428,4 +428,67 @@ def plot_text_heatmap(text, values, ax=None, width=None, cmap="RdBu_r", vmax=Non
     ax.figure.colorbar(image, ax=ax, fraction=0.02, pad=0.01)
     if title:
         ax.set_title(title, fontsize=11)
+    return ax
+
+
+def plot_accuracy_by_depth(accuracy, depths=None, ax=None, baseline=None, title=None, ylabel="test accuracy",
+                           xlabel="depth of the expression"):
+    """Plot accuracy against depth for several models: the median over seeds, the range, and every seed.
+
+    Parameters
+    ----------
+    accuracy : dict of str -> array-like, shape (S, L)
+        Per model (the label), the accuracy of each of its ``S`` seeds at each
+        of the ``L`` depths. Models may have different numbers of seeds.
+    depths : array-like, shape (L,), optional
+        The x values; ``1 ... L`` when omitted.
+    ax : matplotlib.axes.Axes, optional
+    baseline : float, optional
+        Drawn as a dotted horizontal line (for example the accuracy of always
+        answering the most common label).
+    title, ylabel, xlabel : str, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    ValueError
+        If ``accuracy`` is empty, an entry is not of shape ``(S, L)`` with
+        ``S >= 1``, or ``depths`` is not of shape ``(L,)``.
+    """
+    if not accuracy:
+        raise ValueError("accuracy must hold at least one {label: array of shape (S, L)} entry")
+    arrays = {label: np.asarray(values, dtype=float) for label, values in accuracy.items()}
+    n_depths = next(iter(arrays.values())).shape[-1]
+    for label, values in arrays.items():
+        if values.ndim != 2 or values.shape[0] < 1 or values.shape[1] != n_depths:
+            raise ValueError(f"accuracy[{label!r}] must have shape (S, L) = (seeds, {n_depths} depths), "
+                             f"got {values.shape}")
+    x = np.arange(1, n_depths + 1, dtype=float) if depths is None else np.asarray(depths, dtype=float)
+    if x.shape != (n_depths,):
+        raise ValueError(f"depths must have shape (L,) = ({n_depths},), got {x.shape}")
+    ax = _axes(ax, figsize=(7.0, 4.4))
+    markers = "os^Dvx*"
+    width = 0.06 * (x[1] - x[0] if n_depths > 1 else 1.0)
+    for k, (label, values) in enumerate(arrays.items()):
+        shift = (k - (len(arrays) - 1) / 2) * width  # side by side, so that the ranges do not hide each other
+        mid = np.median(values, axis=0)
+        line = ax.errorbar(x + shift, mid, yerr=[mid - values.min(axis=0), values.max(axis=0) - mid],
+                           marker=markers[k % len(markers)], lw=2, ms=7, capsize=4,
+                           label=f"{label} ({values.shape[0]} seeds)")
+        color = line.lines[0].get_color()
+        ax.scatter(np.broadcast_to(x + shift, values.shape).ravel(), values.ravel(), s=10, color=color, alpha=0.35,
+                   zorder=3)
+    if baseline is not None:
+        ax.axhline(baseline, ls=":", color="gray", lw=1.5, label="most common label")
+    ax.set_xticks(x)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel(xlabel, fontsize=12)
+    ax.set_ylabel(ylabel, fontsize=12)
+    if title:
+        ax.set_title(title, fontsize=12)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=10, loc="lower left")
     return ax

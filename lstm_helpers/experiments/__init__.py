@@ -14,11 +14,24 @@
   n-gram baselines (chapter 12).
 - :mod:`lstm_helpers.experiments.translation` -- encoder--decoder translation with agreement over a
   distance: LSTM, reversed source, attention, GRU (chapter 13).
+- :mod:`lstm_helpers.experiments.tree_lstm` -- child-sum and binary Tree-LSTMs against parameter-matched
+  sequential LSTMs on ListOps, trained to a plateau (chapter 9).
 
 Run ``python -m lstm_helpers.experiments --help``.
 """
 
-from . import ablation, char_lm, gpu_ladder, long_lags, optimizers, paper, runner, translation  # noqa: F401 -- importing registers the experiments
+from . import (  # noqa: F401 -- importing registers the experiments
+    ablation,
+    char_lm,
+    gpu_ladder,
+    long_lags,
+    optimizers,
+    paper,
+    runner,
+    translation,
+    tree_lstm,
+)
 from .runner import load, main
 
 __all__ = ["load", "main"]
+
