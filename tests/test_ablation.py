@@ -188,22 +188,47 @@ def test_stored_results_are_complete():
     folder = data_dir("ablation")
     assert folder.is_dir(), f"{folder} is missing: the stored ablation results belong to the repository"
     stored = sorted(folder.glob("*.json"))
-    # chapter 8 reads adding_T50 (load("ablation", "adding_T50"))
-    assert "adding_T50.json" in [p.name for p in stored], f"stored ablation results: {[p.name for p in stored]}"
+    # chapter 8 reads adding_T50, lr_sweep_adding_T50 and continual_reber (load("ablation", name))
+    assert {"adding_T50.json", "lr_sweep_adding_T50.json", "continual_reber.json"} <= {p.name for p in stored}, \
+        f"stored ablation results: {[p.name for p in stored]}"
     for path in stored:
         data = load("ablation", path.stem)
-        assert data["schema_version"] == SCHEMA_VERSION and data["name"] == path.stem, path.name
-        assert set(data["models"]) == set(MODELS), path.name
+        config = AblationConfig(**data["config"])
+        assert data["schema_version"] == SCHEMA_VERSION and data["name"] == path.stem == config.name, path.name
         assert len(data["seeds"]) >= 3
-        assert list(data["models"]) == list(MODELS), path.name  # in the order of the run
+        models = list(data["models"])
+        assert models == [m for m in MODELS if m in models], path.name  # in the order of the run
+        # the full ablation and the sweep: every model; the continual Reber task: at least these six
+        needed = {"vanilla", "NFG", "NOAF", "NP", "CIFG", "GRU"} if config.task == "continual_reber" else set(MODELS)
+        assert needed <= set(models), path.name
+        slices = [(s, lr) for lr in config.lrs for s in data["seeds"]] if config.lrs else \
+            [(s, config.lr) for s in data["seeds"]]
         for m, entry in data["models"].items():
-            assert [(r["model"], r["seed"]) for r in entry["runs"]] == [(m, s) for s in data["seeds"]], (path.name, m)
-            assert all(np.isfinite(r["test_loss"]) for r in entry["runs"])
+            assert [(r["model"], r["seed"]) for r in entry["runs"]] == [(m, s) for s, _ in slices], (path.name, m)
+            if config.lrs:
+                assert [r["lr"] for r in entry["runs"]] == [lr for _, lr in slices], (path.name, m)
+                assert [e["lr"] for e in entry["by_lr"]] == list(config.lrs)
+            assert all(np.isfinite(r["test_loss"]) and r["seconds"] > 0 for r in entry["runs"])
             assert entry["summary"] == summarize(entry["runs"]), (path.name, m)
         # chapter 8 prints the wall time, the hardware and the command of the stored run
         assert data["wall_seconds"] > 0 and {"cpu", "cpu_count", "torch"} <= set(data["hardware"]), path.name
-        # the command as typed when the file was stored, under the runner's earlier name
-        assert data["command"].startswith("python -m lstm_helpers.ablation "), path.name
+        # the command as typed when the file was stored (adding_T50 under the runner's earlier name)
+        prefix = "python -m lstm_helpers.ablation " if path.stem == "adding_T50" else \
+            "python -m lstm_helpers.experiments ablation "
+        assert data["command"].startswith(prefix), path.name
+        assert ablation.upgrade(data) == data, path.name  # migrate leaves it alone
+
+
+def test_a_sweep_trains_each_learning_rate_as_if_alone():
+    config = AblationConfig(**TINY, clip=0.05, lrs=(0.01, 0.2))
+    runs = run_ablation_model(config, "CIFG", [3, 4])
+    assert [(r["seed"], r["lr"]) for r in runs] == [(3, 0.01), (4, 0.01), (3, 0.2), (4, 0.2)]
+    alone = run_ablation_model(AblationConfig(**TINY, clip=0.05, lrs=(0.2,)), "CIFG", [4])[0]
+    np.testing.assert_allclose(runs[3]["test_loss"], alone["test_loss"], rtol=1e-10)
+    np.testing.assert_allclose(runs[3]["curve_loss"], alone["curve_loss"], rtol=1e-10)
+    # one learning rate per slice: Adam's step with rate 1, scaled; the same run as Adam with that rate
+    plain = run_ablation_model(AblationConfig(**{**TINY, "lr": 0.2}, clip=0.05), "CIFG", [4])[0]
+    np.testing.assert_allclose(alone["test_loss"], plain["test_loss"], rtol=1e-8)
 
 
 def test_results_do_not_depend_on_the_default_dtype():

@@ -103,6 +103,7 @@ def results_table(names, models=None):
         else:
             hardware = data["device_name"]
         config = data["config"]
+        label = "" if paper is not None else name  # the experiment's name once, where no paper row shows it
         for model, entry in data["models"].items():
             if models is not None and model not in models:
                 continue
@@ -110,10 +111,11 @@ def results_table(names, models=None):
             budget = config["rnn_budget"] if model == "rnn" else config["budget"]
             met = f"{s['n_reached']}/{s['n_runs']}"
             lines.append(
-                f"{'':<{w}}{model:<13}{met:>8}{_fmt_int(s['sequences_median']):>9}"
+                f"{label:<{w}}{model:<13}{met:>8}{_fmt_int(s['sequences_median']):>9}"
                 f"{_fmt_int(s['sequences_min']):>9}{_fmt_int(s['sequences_max']):>9}{_fmt_int(budget):>9}"
                 f"{_fmt_int(s['wrong_test_median']):>7}{s['seconds_total']:>8.0f}  {hardware}"
             )
+            label = ""
     return "\n".join(lines)
 
 

@@ -34,7 +34,10 @@ The generators live in themed submodules and are all importable from here:
     two marked values at the end (1997 and modern forms); :func:`~lstm_helpers.tasks.adding.adding_correct`.
   - :mod:`lstm_helpers.tasks.reber` -- :func:`~lstm_helpers.tasks.reber.embedded_reber`: predict the legal
     next symbols of the embedded Reber grammar; :func:`~lstm_helpers.tasks.reber.embedded_reber_walk`,
-    :func:`~lstm_helpers.tasks.reber.reber_correct`, :data:`~lstm_helpers.tasks.reber.REBER_SYMBOLS`.
+    :func:`~lstm_helpers.tasks.reber.reber_correct`, :data:`~lstm_helpers.tasks.reber.REBER_SYMBOLS`;
+    :func:`~lstm_helpers.tasks.reber.continual_embedded_reber` and
+    :class:`~lstm_helpers.tasks.reber.ContinualReber`: the continual embedded Reber grammar of Gers et al.
+    (2000), strings back to back in endless streams (:class:`~lstm_helpers.tasks.reber.ReberStream`).
   - :mod:`lstm_helpers.tasks.temporal` -- :func:`~lstm_helpers.tasks.temporal.temporal_order`: classify a
     sequence by the order of widely separated X / Y; :func:`~lstm_helpers.tasks.temporal.temporal_order_classes`,
     :func:`~lstm_helpers.tasks.temporal.temporal_order_correct`,
@@ -67,7 +70,15 @@ from .copying import copy_task, copy_task_baseline
 from .decoding import decode
 from .listops import ListOps, listops
 from .long_lag import LONG_LAG_NAMES, very_long_lag, very_long_lag_symbols
-from .reber import REBER_SYMBOLS, embedded_reber, embedded_reber_walk, reber_correct
+from .reber import (
+    REBER_SYMBOLS,
+    ContinualReber,
+    ReberStream,
+    continual_embedded_reber,
+    embedded_reber,
+    embedded_reber_walk,
+    reber_correct,
+)
 from .series import fit_linear_ar, linear_ar_forecast, make_windows, seasonal_series
 from .subject_verb import agreement, agreement_vocabulary, decode_agreement
 from .symbols import COUNT_SYMBOLS, count_since_stop, first_symbol
@@ -94,4 +105,4 @@ __all__ = ["first_symbol", "COUNT_SYMBOLS", "count_since_stop", "seasonal_series
            "Sequences", "PaddedSequences", "SymbolSequences", "TokenSequences", "ListOps",
            "ParallelSentences", "translation_pairs", "translation_split", "decode_translation",
            "n_sentences", "source_vocabulary", "target_vocabulary", "very_long_lag", "very_long_lag_symbols",
-           "LONG_LAG_NAMES"]
+           "LONG_LAG_NAMES", "ContinualReber", "ReberStream", "continual_embedded_reber"]

@@ -6,10 +6,16 @@
 - :func:`embedded_reber_walk` -- the grammar walker (legal next symbols of a
   given string);
 - :func:`reber_correct` -- the paper's success criterion;
-- :data:`REBER_SYMBOLS` -- the 7 symbols in one-hot order.
+- :data:`REBER_SYMBOLS` -- the 7 symbols in one-hot order;
+- :func:`continual_embedded_reber` and :class:`ContinualReber` -- the continual
+  embedded Reber grammar of Gers, Schmidhuber & Cummins (2000): strings
+  concatenated into endless streams, with no reset between them;
+  :class:`ReberStream` is what they return.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 
@@ -21,6 +27,9 @@ __all__ = [
     "embedded_reber",
     "embedded_reber_walk",
     "reber_correct",
+    "ReberStream",
+    "ContinualReber",
+    "continual_embedded_reber",
 ]
 
 #: The 7 symbols of the (embedded) Reber grammar, in one-hot order.
@@ -250,3 +259,167 @@ def reber_correct(outputs, targets, lengths, rule="topk", threshold=0.5):
     step_ok = np.all(predicted == legal, axis=2)
     valid = np.arange(outputs.shape[1])[None, :] < lengths[:, None]
     return np.all(step_ok | ~valid, axis=1)
+
+
+# --------------------------------------------------------------------------- the continual grammar
+
+
+class ReberStream(NamedTuple):
+    """Windows of continual embedded Reber streams: ``(x, y, starts)``.
+
+    Fields
+    ------
+    x : ndarray of float64, shape (n, L, 7)
+        One-hot inputs over :data:`REBER_SYMBOLS`, one stream per row.
+    y : ndarray of float64, shape (n, L, 7)
+        Multi-hot legal-next sets: ``y[i, t, s] = 1`` when symbol ``s`` may
+        follow the symbols of stream ``i`` up to step ``t``. After a string's
+        final E the only legal symbol is the B that opens the next string.
+    starts : ndarray of bool, shape (n, L)
+        True at the first symbol (the outer B) of every string.
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    starts: np.ndarray
+
+
+class ContinualReber:
+    """``n`` endless streams of embedded Reber strings, read window by window.
+
+    The continual embedded Reber grammar (Gers, Schmidhuber & Cummins,
+    2000): strings of :func:`embedded_reber` follow each other without a
+    break, and a network reading the stream is never told where one string
+    ends; it must predict the legal next symbols at every step, for as long
+    as the stream lasts. After the final E of a string the next symbol is
+    always the B of the next one.
+
+    Parameters
+    ----------
+    n : int
+        Number of streams, at least 1.
+    rng : numpy.random.Generator
+        Source of randomness; the call draws one child generator per stream
+        from it, so stream ``i`` does not depend on how the windows are cut.
+
+    Notes
+    -----
+    :meth:`next` returns the next ``length`` steps of every stream as a
+    :class:`ReberStream`; successive calls continue the streams where the
+    last call stopped, so two windows of 30 and 20 steps equal one window of
+    50 steps drawn from the same generator state. Every stream opens with
+    the first symbol of a string.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> streams = ContinualReber(2, np.random.default_rng(0))
+    >>> first, second = streams.next(30), streams.next(20)
+    >>> whole = ContinualReber(2, np.random.default_rng(0)).next(50)
+    >>> bool(np.array_equal(np.concatenate([first.x, second.x], axis=1), whole.x))
+    True
+    >>> whole.x.shape, whole.y.shape, whole.starts.shape, bool(whole.starts[:, 0].all())
+    ((2, 50, 7), (2, 50, 7), (2, 50), True)
+    """
+
+    def __init__(self, n, rng):
+        self.n = check_int("n", n, 1)
+        check_rng(rng)
+        self._rngs = [np.random.default_rng(s) for s in rng.integers(0, 2**63 - 1, size=self.n)]
+        self._pending = [[] for _ in range(self.n)]  # per stream: (symbol index, legal indices, is start)
+
+    def _fill(self, i, length):
+        index = {s: k for k, s in enumerate(REBER_SYMBOLS)}
+        pending = self._pending[i]
+        while len(pending) < length:
+            string, legal = _reber_string(self._rngs[i])
+            legal = legal[:-1] + [("B",)]  # after the final E comes the next string's B
+            for t, (symbol, options) in enumerate(zip(string, legal)):
+                pending.append((index[symbol], [index[s] for s in options], t == 0))
+
+    def next(self, length):
+        """The next ``length`` steps of every stream.
+
+        Parameters
+        ----------
+        length : int
+            Steps, at least 1.
+
+        Returns
+        -------
+        ReberStream
+            ``x (n, length, 7)``, ``y (n, length, 7)``, ``starts (n, length)``.
+
+        Raises
+        ------
+        ValueError
+            If ``length`` is not a positive integer.
+        """
+        length = check_int("length", length, 1)
+        x = np.zeros((self.n, length, len(REBER_SYMBOLS)))
+        y = np.zeros_like(x)
+        starts = np.zeros((self.n, length), dtype=bool)
+        for i in range(self.n):
+            self._fill(i, length)
+            window, self._pending[i] = self._pending[i][:length], self._pending[i][length:]
+            for t, (symbol, legal, start) in enumerate(window):
+                x[i, t, symbol] = 1.0
+                y[i, t, legal] = 1.0
+                starts[i, t] = start
+        return ReberStream(x, y, starts)
+
+
+def continual_embedded_reber(n, length, rng):
+    """Continual embedded Reber streams: strings back to back, with no reset between them.
+
+    The task of Gers, Schmidhuber & Cummins (2000) that motivated the forget
+    gate: strings of the embedded Reber grammar (see :func:`embedded_reber`)
+    concatenated into one stream, which the network reads symbol by symbol
+    without being told where a string ends, predicting the set of legal next
+    symbols at every step. Each string needs the T or P of its second symbol
+    until its second-to-last one, and then no longer: a cell that keeps
+    everything it stored will sooner or later be overwhelmed. The same rule
+    as :func:`reber_correct` (``"topk"``) decides whether a step is right.
+    This is ``ContinualReber(n, rng).next(length)`` (:class:`ContinualReber`
+    continues streams window by window).
+
+    Parameters
+    ----------
+    n : int
+        Number of streams, at least 1.
+    length : int
+        Steps of every stream, at least 1. Each stream opens with the first
+        symbol of a string; its last string is cut where the stream ends.
+    rng : numpy.random.Generator
+        Source of randomness; advanced by the call.
+
+    Returns
+    -------
+    ReberStream
+        The named tuple ``(x, y, starts)``.
+    x : ndarray of float64, shape (n, length, 7)
+        One-hot inputs over :data:`REBER_SYMBOLS`.
+    y : ndarray of float64, shape (n, length, 7)
+        Multi-hot legal-next sets, one or two ones per step; after each
+        final E the single legal symbol is B.
+    starts : ndarray of bool, shape (n, length)
+        True at the first symbol of every string: string ``k`` of stream
+        ``i`` runs from its start to the step before the next start.
+
+    Raises
+    ------
+    ValueError
+        If ``n`` or ``length`` is not a positive integer or ``rng`` is not
+        a ``numpy.random.Generator``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lstm_helpers.tasks.decoding import decode
+    >>> x, targets, starts = continual_embedded_reber(1, 40, np.random.default_rng(0))
+    >>> stream = decode(x[0], REBER_SYMBOLS)
+    >>> first = stream[:int(np.flatnonzero(starts[0])[1])]  # up to the second string's B
+    >>> first[-1], len(embedded_reber_walk(first)) == len(first)
+    ('E', True)
+    """
+    return ContinualReber(n, rng).next(length)
