@@ -369,7 +369,8 @@ def test_load_results_names_what_is_stored():
         load_results("nothing")
 
 
-def test_results_table_shows_the_paper_and_missing_results():
+def test_results_table_shows_the_paper_and_missing_results(tmp_path, monkeypatch):
+    monkeypatch.setattr(paper, "load_results", lambda name: load("long_lags", name, folder=tmp_path))  # nothing stored
     table = results_table(["adding_T1000"])
     assert "paper (mean)" in table and "853,000" in table and "not run here" in table
     assert "1997 (Table 7), online" in table
@@ -438,7 +439,7 @@ def test_stored_results_are_complete(path):
             assert RUN_FIELDS <= set(run)
             assert run["reached"] == (run["sequences_to_criterion"] is not None)
         assert entry["summary"] == summarize(entry["runs"], data["config"]["batch_size"])
-    assert data["paper"] == PAPER[path.stem]  # up to date (python -m lstm_helpers.experiments migrate)
+    assert data["paper"] == PAPER.get(path.stem)  # up to date (python -m lstm_helpers.experiments migrate)
     assert data["schema_version"] == SCHEMA_VERSION
 
 
