@@ -128,3 +128,18 @@ def test_the_1997_protocol_trains_only_the_1997_cell():
     assert run["sequences_seen"] == config.budget == 64  # one sequence per update
     assert run["parameters"] == 2 * 2 * (7 + 4 + 1) + 4 * (7 + 4 + 1) + 7 * (4 + 1)
     assert 0 <= run["wrong_fixed"] <= 512
+
+
+def test_the_full_gradient_is_a_diagnostic_of_the_1997_protocol_only():
+    config = default_config("reber_fixed", quick=True, protocol="1997")
+    config.truncate = False
+    config.validate()
+    assert config.name == "reber_fixed_1997_full"
+    assert make_model("lstm1997", 7, 4, 7, truncate=False).truncate is False
+    modern = default_config("reber_fixed", quick=True)
+    modern.truncate = False
+    with pytest.raises(ValueError, match="truncate=False is a setting of the 1997 protocol"):
+        modern.validate()
+    config.truncate = "no"
+    with pytest.raises(ValueError, match="truncate must be True or False"):
+        config.validate()

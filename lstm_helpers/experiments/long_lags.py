@@ -91,6 +91,10 @@ class LongLagConfig:
         learning rate ``lr``, no clipping, the truncated gradient.
     block_size : int
         Cells per memory block of ``lstm1997`` (``hidden`` cells in all).
+    truncate : bool
+        ``lstm1997``: the paper's truncated gradient (True) or the full
+        gradient of backpropagation through time (False, a diagnostic; the
+        file name gets ``_full``).
     hidden : int
         Hidden units (RNN) or memory cells (LSTM).
     batch_size : int
@@ -138,6 +142,7 @@ class LongLagConfig:
     p: int = 1000
     protocol: str = "modern"
     block_size: int = 2
+    truncate: bool = True
     tolerated_wrong: int = 0
     check_every: int = 16
     fixed_seed: int = 0
@@ -169,6 +174,10 @@ class LongLagConfig:
         check_int("fixed_seed", self.fixed_seed, 0)
         if self.tolerated_wrong >= self.window:
             raise ValueError(f"tolerated_wrong must be below window ({self.window}), got {self.tolerated_wrong}")
+        if not isinstance(self.truncate, bool):
+            raise ValueError(f"truncate must be True or False, got {self.truncate!r}")
+        if not self.truncate and self.protocol != "1997":
+            raise ValueError("truncate=False is a setting of the 1997 protocol (protocol='1997')")
         if self.protocol == "1997" and self.hidden % self.block_size:
             raise ValueError(f"hidden ({self.hidden}) must be a multiple of block_size ({self.block_size})")
 
@@ -183,7 +192,9 @@ class LongLagConfig:
             name = f"very_long_lag_q{self.T}_p{self.p}"
         else:
             name = self.task
-        return name + ("_1997" if self.protocol == "1997" else "")
+        if self.protocol == "1997":
+            name += "_1997" if self.truncate else "_1997_full"
+        return name
 
 
 def default_config(task, T=100, n_relevant=2, quick=False, p=None, protocol="modern"):
@@ -347,7 +358,8 @@ class LongLagNet(torch.nn.Module):
         return self.readout(last_step(h, lengths))
 
 
-def make_model(kind, input_size, hidden_size, output_size, chrono_T=None, rng=None, block_size=2, symbols=False):
+def make_model(kind, input_size, hidden_size, output_size, chrono_T=None, rng=None, block_size=2, symbols=False,
+               truncate=True):
     """Build the network of one model name.
 
     Parameters
@@ -382,6 +394,8 @@ def make_model(kind, input_size, hidden_size, output_size, chrono_T=None, rng=No
         Cells per memory block of ``lstm1997``; must divide ``hidden_size``.
     symbols : bool
         Inputs are symbol indices (see :class:`LongLagNet`); not for ``lstm1997``.
+    truncate : bool
+        ``lstm1997``: the truncated gradient (True) or the full one.
 
     Returns
     -------
@@ -396,7 +410,7 @@ def make_model(kind, input_size, hidden_size, output_size, chrono_T=None, rng=No
     if kind == "lstm1997":
         if hidden_size % block_size:
             raise ValueError(f"hidden_size ({hidden_size}) must be a multiple of block_size ({block_size})")
-        return LSTM1997(input_size, hidden_size // block_size, block_size, output_size)
+        return LSTM1997(input_size, hidden_size // block_size, block_size, output_size, truncate=truncate)
     net = LongLagNet(kind, input_size, hidden_size, output_size, symbols=symbols)
     H = hidden_size
     if kind == "lstm_bf1":
@@ -517,7 +531,7 @@ def run_long_lag(config, model="lstm", seed=0, device="cpu", threads=1, progress
         init_rng = np.random.default_rng([seed, 3])
         net = make_model(model, task.input_size, config.hidden, task.output_size,
                          chrono_T=task.chrono_T, rng=init_rng, block_size=config.block_size,
-                         symbols=task.symbols and model != "lstm1997").to(dtype)
+                         symbols=task.symbols and model != "lstm1997", truncate=config.truncate).to(dtype)
         dev = get_device(device) if isinstance(device, str) else device
         window = _Window(config.window, config.max_error, config.tolerated_wrong)
         recent = []
@@ -665,8 +679,8 @@ def long_lags(config, models=("rnn", "lstm", "lstm_bf1"), seeds=(0, 1, 2), *, de
         "criterion": task.criterion.format(**asdict(config)),
         "optimizer": (f"Adam (lr {config.lr}), gradient norm clipped to {config.clip}, batches of "
                       f"{config.batch_size}, {config.dtype}" if config.protocol == "modern" else
-                      f"plain gradient descent (lr {config.lr}), online (one sequence per update), truncated "
-                      f"gradient, no clipping, {config.dtype}"),
+                      f"plain gradient descent (lr {config.lr}), online (one sequence per update), "
+                      f"{'truncated' if config.truncate else 'full'} gradient, no clipping, {config.dtype}"),
         "seeds": seeds,
         "models": results,
         "paper": PAPER.get(config.name),
@@ -741,6 +755,8 @@ def _add_arguments(p):
     p.add_argument("--protocol", default="modern", choices=PROTOCOLS,
                    help="modern (batches, Adam) or 1997 (online gradient descent, model lstm1997)")
     p.add_argument("--block-size", type=int, help="lstm1997: cells per memory block")
+    p.add_argument("--full-gradient", action="store_true",
+                   help="lstm1997: the full gradient instead of the paper's truncated one (a diagnostic)")
     p.add_argument("--hidden", type=int, help="hidden units / memory cells")
     p.add_argument("--batch-size", type=int)
     p.add_argument("--lr", type=float, help="Adam learning rate")
@@ -755,6 +771,8 @@ def _make_config(args):
                             protocol=args.protocol)
     config = runner.override(config, args, ("hidden", "batch_size", "lr", "budget", "rnn_budget", "window",
                                             "test_size", "block_size"))
+    if args.full_gradient:
+        config.truncate = False
     config.validate()
     return config
 

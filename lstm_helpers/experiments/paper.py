@@ -40,6 +40,8 @@ PAPER = {
                     "table": "Table 1"},
     "reber_fixed_1997": {"sequences": 8_440, "sequences_max": 39_740, "wrong_test": None, "success": "97-100%",
                          "table": "Table 1"},
+    "reber_fixed_1997_full": {"sequences": 8_440, "sequences_max": 39_740, "wrong_test": None, "success": "97-100%",
+                              "table": "Table 1"},
     "very_long_lag_q1000_p1000": {"sequences": 49_000, "wrong_test": None, "success": "100%", "table": "Table 3"},
     "multiplication_T100": {"sequences": 482_000, "wrong_test": 140, "success": "100%", "table": "Table 8"},
     "temporal_order_2": {"sequences": 31_390, "wrong_test": 1, "success": "100%", "table": "Table 9"},
