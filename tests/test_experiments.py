@@ -497,3 +497,15 @@ def test_every_task_and_the_1997_protocol_store_through_the_runner(tmp_path):
                      progress=False, log=None)
     assert data["name"] == "reber_fixed_1997" and data["optimizer"].startswith("plain gradient descent (lr 0.5), online")
     assert "wrong_fixed" in data["models"]["lstm1997"]["runs"][0]
+
+
+def test_the_fixed_reber_protocol_tests_on_fresh_strings():
+    problem = make_task(default_config("reber_fixed", quick=True))
+    train_rows = problem.sample(256, np.random.default_rng(0))
+    def key(b):
+        symbols = b["x"].argmax(axis=2).astype(np.uint8)
+        return {bytes(row[:length]) for row, length in zip(symbols, b["lengths"])}
+
+    fresh = problem.test_sample(2560, np.random.default_rng(1))
+    assert len(key(train_rows)) < 150 and key(problem.sample(2560, np.random.default_rng(2))) == key(train_rows)
+    assert len(key(fresh) - key(train_rows)) > 50  # strings the training set does not hold

@@ -132,9 +132,16 @@ def test_the_1997_protocol_trains_only_the_1997_cell():
 
 def test_the_full_gradient_is_a_diagnostic_of_the_1997_protocol_only():
     config = default_config("reber_fixed", quick=True, protocol="1997")
+    assert (config.updates, config.name) == ("step", "reber_fixed_1997")
     config.truncate = False
+    with pytest.raises(ValueError, match="updates='step' needs the 1997 protocol with the truncated gradient"):
+        config.validate()
+    config.updates = "sequence"
     config.validate()
     assert config.name == "reber_fixed_1997_full"
+    config.truncate = True
+    assert config.name == "reber_fixed_1997_per_string"
+    config.truncate = False
     assert make_model("lstm1997", 7, 4, 7, truncate=False).truncate is False
     modern = default_config("reber_fixed", quick=True)
     modern.truncate = False
@@ -143,3 +150,25 @@ def test_the_full_gradient_is_a_diagnostic_of_the_1997_protocol_only():
     config.truncate = "no"
     with pytest.raises(ValueError, match="truncate must be True or False"):
         config.validate()
+
+
+def test_the_forward_computed_truncated_gradient_equals_autograd():
+    from lstm_helpers.cells.lstm1997 import online_string
+
+    net = _net(truncate=True)
+    x = torch.randn(7, 3, dtype=torch.float64)
+    target = torch.rand(7, 2, dtype=torch.float64)
+    loss, sums = online_string(net, x, target)
+    net.zero_grad()
+    reference = 0.5 * ((net(x[None], every_step=True)[0] - target) ** 2).sum()
+    reference.backward()
+    assert loss == pytest.approx(float(reference.detach()))
+    for name, p in net.named_parameters():
+        torch.testing.assert_close(sums[name], p.grad, msg=name)
+    before = {k: v.clone() for k, v in net.state_dict().items()}
+    online_string(net, x, target, lr=0.1)  # online: the weights change after every step
+    assert any(not torch.equal(before[k], v) for k, v in net.state_dict().items())
+    with pytest.raises(ValueError, match="truncate=True"):
+        online_string(_net(truncate=False), x, target)
+    with pytest.raises(ValueError, match=r"x must be \(L, 3\)"):
+        online_string(net, x[None], target)

@@ -34,7 +34,7 @@ import torch
 
 from .._checks import check_int
 
-__all__ = ["LSTM1997", "squash_g", "squash_h"]
+__all__ = ["LSTM1997", "squash_g", "squash_h", "online_string"]
 
 
 def squash_g(z):
@@ -177,3 +177,94 @@ class LSTM1997(torch.nn.Module):
         return (f"input_size={self.input_size}, n_blocks={self.n_blocks}, block_size={self.block_size}, "
                 f"output_size={self.output_size}, truncate={self.truncate}")
 
+
+
+def online_string(net, x, targets, lr=None):
+    """One string through ``net`` with the paper's learning rule: truncated gradients computed forward in time.
+
+    Hochreiter & Schmidhuber (1997, Appendix A) compute the truncated gradient
+    without going back in time: since only the cell state carries error
+    backwards, every cell keeps, for the incoming weights of its cell input
+    and of its block's input gate, the running partial derivative of its
+    state, :math:`\\partial c_t / \\partial w = \\partial c_{t-1} / \\partial w +
+    \\partial (y^{in}_t g(z_t)) / \\partial w`. The error at step ``t`` times these
+    traces is the gradient of that step's error; the weights of the output
+    gates and output units get theirs directly. With ``lr`` the weights change
+    after every step (the paper's online learning), so the rest of the string is
+    processed with the new weights; without ``lr`` nothing changes and the
+    gradients of the whole string are summed, which equals the gradient of
+    :class:`LSTM1997` with ``truncate=True`` computed by autograd.
+
+    Parameters
+    ----------
+    net : LSTM1997
+    x : torch.Tensor, shape (L, D)
+        One string (no padding).
+    targets : torch.Tensor, shape (L, K)
+        Target of every step; the error is half the squared error, summed.
+    lr : float, optional
+        Learning rate of the updates after every step; None: no update.
+
+    Returns
+    -------
+    loss : float
+        The string's error (summed over steps, each computed before that step's update).
+    grads : dict of str to torch.Tensor
+        The summed gradients by parameter name (only when ``lr`` is None; else empty).
+
+    Raises
+    ------
+    ValueError
+        If ``net`` is not an :class:`LSTM1997` with ``truncate=True`` and no
+        direct connections, or the shapes do not match.
+    """
+    if not isinstance(net, LSTM1997) or not net.truncate or net.direct:
+        raise ValueError("online_string needs an LSTM1997 with truncate=True and direct=False")
+    if x.dim() != 2 or x.shape[1] != net.input_size or targets.shape != (x.shape[0], net.output_size):
+        raise ValueError(f"x must be (L, {net.input_size}) and targets (L, {net.output_size}); got "
+                         f"{tuple(x.shape)} and {tuple(targets.shape)}")
+    P = {name: p.data for name, p in net.named_parameters()}
+    sums = {name: torch.zeros_like(p) for name, p in P.items()} if lr is None else {}
+    D, C, B, S = net.input_size, net.hidden_size, net.n_blocks, net.block_size
+    block = torch.arange(C) // S
+    kw = dict(dtype=x.dtype, device=x.device)
+    c, y_c = torch.zeros(C, **kw), torch.zeros(C, **kw)
+    trace_Wc, trace_bc = torch.zeros(C, D + C, **kw), torch.zeros(C, **kw)
+    trace_Win, trace_bin = torch.zeros(C, D + C, **kw), torch.zeros(C, **kw)
+    loss = 0.0
+    with torch.no_grad():
+        for t in range(x.shape[0]):
+            u = torch.cat([x[t], y_c])  # the previous cell outputs enter as constants: the truncation
+            y_in = torch.sigmoid(P["W_in"] @ u + P["b_in"])
+            s_c = torch.sigmoid(P["W_c"] @ u + P["b_c"])
+            g, g_slope = 4 * s_c - 2, 4 * s_c * (1 - s_c)
+            y_out = torch.sigmoid(P["W_out"] @ u + P["b_out"])
+            in_slope = (y_in * (1 - y_in))[block]
+            trace_Wc += (y_in[block] * g_slope)[:, None] * u
+            trace_bc += y_in[block] * g_slope
+            trace_Win += (g * in_slope)[:, None] * u
+            trace_bin += g * in_slope
+            c = c + y_in[block] * g
+            s_h = torch.sigmoid(c)
+            h, h_slope = 2 * s_h - 1, 2 * s_h * (1 - s_h)
+            y_c = y_out[block] * h
+            y = torch.sigmoid(P["W_y"] @ y_c + P["b_y"])
+            e = y - targets[t]
+            loss += 0.5 * float((e ** 2).sum())
+            d_net_y = e * y * (1 - y)
+            d_y_c = P["W_y"].T @ d_net_y
+            d_net_out = torch.zeros(B, **kw).index_add_(0, block, d_y_c * h) * y_out * (1 - y_out)
+            d_c = d_y_c * y_out[block] * h_slope
+            grads = {
+                "W_y": torch.outer(d_net_y, y_c), "b_y": d_net_y,
+                "W_out": torch.outer(d_net_out, u), "b_out": d_net_out,
+                "W_c": d_c[:, None] * trace_Wc, "b_c": d_c * trace_bc,
+                "W_in": torch.zeros(B, D + C, **kw).index_add_(0, block, d_c[:, None] * trace_Win),
+                "b_in": torch.zeros(B, **kw).index_add_(0, block, d_c * trace_bin),
+            }
+            for name, grad in grads.items():
+                if lr is None:
+                    sums[name] += grad
+                else:
+                    P[name] -= lr * grad
+    return loss, sums

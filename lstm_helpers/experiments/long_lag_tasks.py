@@ -83,6 +83,7 @@ class _Task:
     judge: object = None  # (model) -> (all correct, wrong count) on fixed sets; replaces the window
     every_step: bool = False
     symbols: bool = False  # batches hold symbol indices; networks built with symbols=True read them
+    test_sample: object = None  # (n, rng) -> batch of fresh test sequences; None: sample
 
 
 def make_task(config):
@@ -93,9 +94,12 @@ def make_task(config):
     tensors: the mean loss, and per sequence whether it was processed
     correctly and its error for the criterion), ``input_size``,
     ``output_size``, ``chrono_T`` (the longest lag, for chrono
-    initialisation), ``criterion`` (a sentence) and ``judge``: None, or for
+    initialisation), ``criterion`` (a sentence), ``judge``: None, or for
     ``reber_fixed`` a function ``judge(model) -> (all_correct, n_wrong)`` on
-    the fixed training and test strings.
+    the fixed training and test strings, ``test_sample``: None (the final
+    test draws with ``sample``), or for ``reber_fixed`` a sampler of fresh
+    strings, and ``extra``: for ``reber_fixed`` the fixed sets, ``{"train":
+    PaddedSequences, "test": PaddedSequences}``.
 
     Raises
     ------
@@ -262,7 +266,12 @@ def make_task(config):
         n_wrong = int((~correct).sum())
         return n_wrong == 0, n_wrong
 
-    return _Task(sample, reber_evaluate, len(_tasks.REBER_SYMBOLS), len(_tasks.REBER_SYMBOLS), 20,
+    def fresh(n, rng):  # the final test: strings drawn anew, not the fixed training strings
+        x, targets, lengths = _tasks.embedded_reber(n, rng)
+        return {"x": x, "targets": targets, "lengths": lengths}
+
+    return _Task(sample, reber_evaluate, len(_tasks.REBER_SYMBOLS), len(_tasks.REBER_SYMBOLS), 20, test_sample=fresh,
+                 extra={"train": train_set, "test": test_set},
                  describe="embedded Reber grammar, 256 fixed training strings and 256 fixed test strings",
                  criterion="every step of every one of the 256 training and 256 test strings predicted correctly "
                            "(top-k rule), checked every {check_every} training strings", judge=judge,

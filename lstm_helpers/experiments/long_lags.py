@@ -35,8 +35,8 @@ import numpy as np
 import torch
 
 from .._checks import check_choice, check_int
-from ..cells.lstm1997 import LSTM1997
-from ..train import count_parameters, train
+from ..cells.lstm1997 import LSTM1997, online_string
+from ..train import History, count_parameters, train
 from ..utils import get_device
 from . import runner
 from .long_lag_tasks import TASKS, _to_tensors, _Window, make_task
@@ -95,6 +95,13 @@ class LongLagConfig:
         ``lstm1997``: the paper's truncated gradient (True) or the full
         gradient of backpropagation through time (False, a diagnostic; the
         file name gets ``_full``).
+    updates : {"sequence", "step"}
+        When the weights change: once per batch (``"sequence"``), or, in the
+        1997 protocol with the truncated gradient, after every step of every
+        string, as the paper's online learning did (``"step"``, computed
+        forward in time by :func:`lstm_helpers.cells.lstm1997.online_string`;
+        the default of the 1997 protocol). The 1997 protocol with
+        ``"sequence"`` stores ``..._1997_per_string``.
     hidden : int
         Hidden units (RNN) or memory cells (LSTM).
     batch_size : int
@@ -143,6 +150,7 @@ class LongLagConfig:
     protocol: str = "modern"
     block_size: int = 2
     truncate: bool = True
+    updates: str = "sequence"
     tolerated_wrong: int = 0
     check_every: int = 16
     fixed_seed: int = 0
@@ -176,6 +184,9 @@ class LongLagConfig:
             raise ValueError(f"tolerated_wrong must be below window ({self.window}), got {self.tolerated_wrong}")
         if not isinstance(self.truncate, bool):
             raise ValueError(f"truncate must be True or False, got {self.truncate!r}")
+        check_choice("updates", self.updates, ("sequence", "step"))
+        if self.updates == "step" and (self.protocol != "1997" or not self.truncate):
+            raise ValueError("updates='step' needs the 1997 protocol with the truncated gradient")
         if not self.truncate and self.protocol != "1997":
             raise ValueError("truncate=False is a setting of the 1997 protocol (protocol='1997')")
         if self.protocol == "1997" and self.hidden % self.block_size:
@@ -193,7 +204,7 @@ class LongLagConfig:
         else:
             name = self.task
         if self.protocol == "1997":
-            name += "_1997" if self.truncate else "_1997_full"
+            name += "_1997" if self.updates == "step" else ("_1997_per_string" if self.truncate else "_1997_full")
         return name
 
 
@@ -285,6 +296,7 @@ def default_config(task, T=100, n_relevant=2, quick=False, p=None, protocol="mod
                                **{**common, "hidden": 32, "batch_size": 1, "lr": 0.01})
     if protocol == "1997":
         config.protocol, config.batch_size, config.lr, config.clip, config.block_size = "1997", 1, 0.5, None, 2
+        config.updates = "step"
         config.hidden = 6 if task == "reber_fixed" else 4
     if quick:
         config.hidden, config.budget, config.rnn_budget, config.window, config.test_size = 4, 64, 32, 16, 32
@@ -565,18 +577,24 @@ def run_long_lag(config, model="lstm", seed=0, device="cpu", threads=1, progress
             opt = torch.optim.SGD(net.parameters(), lr=config.lr)
         else:
             opt = torch.optim.Adam(net.parameters(), lr=config.lr)
-        history = train(net, batches, loss_fn, optimizer=opt, n_steps=n_steps, clip=clip,
-                        device=dev, callback=callback, callback_every=1, record_every=1, progress=progress,
-                        desc=f"{config.name} {model} seed {seed}")
+        if config.updates == "step":
+            history = _train_online_1997(net, task, batches, config, callback, n_steps)
+        else:
+            history = train(net, batches, loss_fn, optimizer=opt, n_steps=n_steps, clip=clip,
+                            device=dev, callback=callback, callback_every=1, record_every=1, progress=progress,
+                            desc=f"{config.name} {model} seed {seed}")
         reached = window.satisfied() if task.judge is None else judged["ok"]
         seen = history.sequences_seen
         updates = history.step[-1] if history.step else 0
+        if config.updates == "step":
+            updates = history.metrics["step_updates"]
         # test on fresh sequences, in chunks
         wrong, test_loss = 0, 0.0
         with torch.no_grad():
             for lo in range(0, config.test_size, 512):
                 n = min(512, config.test_size - lo)
-                batch = {k: v.to(dev) for k, v in _to_tensors(task.sample(n, test_rng), dtype).items()}
+                draw = task.test_sample or task.sample
+                batch = {k: v.to(dev) for k, v in _to_tensors(draw(n, test_rng), dtype).items()}
                 loss, correct, _ = task.evaluate(net, batch)
                 wrong += int((~correct).sum())
                 test_loss += float(loss) * n
@@ -603,6 +621,38 @@ def run_long_lag(config, model="lstm", seed=0, device="cpu", threads=1, progress
     if task.judge is not None:
         result["wrong_fixed"] = task.judge(net)[1]
     return result
+
+
+def _train_online_1997(net, task, batches, config, callback, n_steps):
+    """The paper's online learning: one string at a time, the weights changed after every step of it.
+
+    Uses :func:`lstm_helpers.cells.lstm1997.online_string`; returns a
+    :class:`lstm_helpers.train.History` like :func:`lstm_helpers.train.train`,
+    with ``metrics["step_updates"]``, the number of weight updates (one per
+    step of every string) until the loop stopped.
+    """
+    if task.judge is None or not task.every_step:
+        raise ValueError("updates='step' is implemented for the embedded Reber grammar on fixed strings "
+                         "(task='reber_fixed')")
+    history = History()
+    start = time.perf_counter()
+    updates = 0
+    for step in range(1, n_steps + 1):
+        batch = batches(step)
+        length = int(batch["lengths"][0])
+        loss, _ = online_string(net, batch["x"][0, :length], batch["targets"][0, :length], lr=config.lr)
+        updates += length
+        history.step.append(step)
+        history.loss.append(loss)
+        history.seen.append(step)
+        history.grad_norm.append(float("nan"))
+        with torch.no_grad():
+            if callback(step, net, history):
+                history.stopped_early = step < n_steps
+                break
+    history.metrics["step_updates"] = updates
+    history.seconds = time.perf_counter() - start
+    return history
 
 
 def _block_means(values, every):
@@ -679,7 +729,8 @@ def long_lags(config, models=("rnn", "lstm", "lstm_bf1"), seeds=(0, 1, 2), *, de
         "criterion": task.criterion.format(**asdict(config)),
         "optimizer": (f"Adam (lr {config.lr}), gradient norm clipped to {config.clip}, batches of "
                       f"{config.batch_size}, {config.dtype}" if config.protocol == "modern" else
-                      f"plain gradient descent (lr {config.lr}), online (one sequence per update), "
+                      f"plain gradient descent (lr {config.lr}), online, "
+                      f"{'an update after every step' if config.updates == 'step' else 'one update per sequence'}, "
                       f"{'truncated' if config.truncate else 'full'} gradient, no clipping, {config.dtype}"),
         "seeds": seeds,
         "models": results,
@@ -756,7 +807,11 @@ def _add_arguments(p):
                    help="modern (batches, Adam) or 1997 (online gradient descent, model lstm1997)")
     p.add_argument("--block-size", type=int, help="lstm1997: cells per memory block")
     p.add_argument("--full-gradient", action="store_true",
-                   help="lstm1997: the full gradient instead of the paper's truncated one (a diagnostic)")
+                   help="lstm1997: the full gradient, summed over each string, instead of the paper's truncated "
+                        "one (a diagnostic)")
+    p.add_argument("--per-string", action="store_true",
+                   help="lstm1997: the truncated gradient summed over each string, one update per string, "
+                        "instead of an update after every step (a diagnostic)")
     p.add_argument("--hidden", type=int, help="hidden units / memory cells")
     p.add_argument("--batch-size", type=int)
     p.add_argument("--lr", type=float, help="Adam learning rate")
@@ -771,6 +826,8 @@ def _make_config(args):
                             protocol=args.protocol)
     config = runner.override(config, args, ("hidden", "batch_size", "lr", "budget", "rnn_budget", "window",
                                             "test_size", "block_size"))
+    if args.per_string or args.full_gradient:
+        config.updates = "sequence"
     if args.full_gradient:
         config.truncate = False
     config.validate()

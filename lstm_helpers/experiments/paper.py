@@ -42,6 +42,8 @@ PAPER = {
                          "table": "Table 1"},
     "reber_fixed_1997_full": {"sequences": 8_440, "sequences_max": 39_740, "wrong_test": None, "success": "97-100%",
                               "table": "Table 1"},
+    "reber_fixed_1997_per_string": {"sequences": 8_440, "sequences_max": 39_740, "wrong_test": None,
+                                    "success": "97-100%", "table": "Table 1"},
     "very_long_lag_q1000_p1000": {"sequences": 49_000, "wrong_test": None, "success": "100%", "table": "Table 3"},
     "multiplication_T100": {"sequences": 482_000, "wrong_test": 140, "success": "100%", "table": "Table 8"},
     "temporal_order_2": {"sequences": 31_390, "wrong_test": 1, "success": "100%", "table": "Table 9"},
@@ -276,7 +278,7 @@ def comparison_table(names):
     lines = [header, "-" * len(header)]
     for name in names:
         paper = PAPER.get(name, {}).get("sequences")
-        paper_cells = (f"{_fmt_int(paper):>10}{_fmt_int(paper / 4 if paper else None):>10}")
+        paper_cells = (f"{_fmt_int(paper):>10}{_fmt_int(paper // 4 if paper else None):>10}")
         try:
             best = best_configuration(name)
         except ValueError:

@@ -67,7 +67,7 @@ def very_long_lag(n, q, rng, p=None, p_end=0.1):
     PaddedSequences
         The named tuple ``(x, y, lengths)``. Unlike the other generators,
         ``x`` holds symbol *indices*, not one-hot vectors: with
-        ``p = q = 1000`` a one-hot batch of 16 sequences would take 65 MB
+        ``p = q = 1000`` a one-hot batch of 16 sequences would take about 71 MB
         (``torch.nn.functional.one_hot(torch.as_tensor(x), p + 4)`` makes it).
     x : ndarray of int64, shape (n, L_max)
         Indices into :func:`very_long_lag_symbols`: ``0 ... p - 1`` the
