@@ -54,6 +54,13 @@ def check_int(name, value, minimum):
     return int(value)
 
 
+def check_positive(name, value):
+    """Return ``value`` as a ``float``; raise ``ValueError`` unless it is a number ``> 0`` (not a bool)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not value > 0:
+        raise ValueError(f"{name} must be a positive number, got {value!r}")
+    return float(value)
+
+
 def check_rng(rng):
     """Raise ``ValueError`` unless ``rng`` is a ``numpy.random.Generator``."""
     if not isinstance(rng, np.random.Generator):

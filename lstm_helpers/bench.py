@@ -33,7 +33,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from ._checks import check_int, check_size
+from ._checks import check_int, check_positive, check_size
 
 __all__ = [
     "Timing",
@@ -538,6 +538,5 @@ def best_rate(intensity, peak, bandwidth):
     100.0
     """
     for name, value in (("intensity", intensity), ("peak", peak), ("bandwidth", bandwidth)):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-            raise ValueError(f"{name} must be a positive number, got {value!r}")
+        check_positive(name, value)
     return float(min(peak, intensity * bandwidth))

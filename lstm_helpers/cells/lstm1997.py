@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import torch
 
-from .._checks import check_int
+from .._checks import check_int, check_positive
 
 __all__ = ["LSTM1997", "squash_g", "squash_h", "online_string"]
 
@@ -108,8 +108,7 @@ class LSTM1997(torch.nn.Module):
         self.n_blocks = check_int("n_blocks", n_blocks, 1)
         self.block_size = check_int("block_size", block_size, 1)
         self.output_size = check_int("output_size", output_size, 1)
-        if isinstance(init, bool) or not isinstance(init, (int, float)) or not init > 0:
-            raise ValueError(f"init must be a positive number, got {init!r}")
+        check_positive("init", init)
         self.truncate = bool(truncate)
         D, B, C, K = self.input_size, self.n_blocks, self.hidden_size, self.output_size
 

@@ -68,7 +68,7 @@ import torch
 
 from .. import __version__
 from .. import tasks as _tasks
-from .._checks import check_choice, check_int
+from .._checks import check_choice, check_int, check_positive
 from ..cells import VARIANTS, GRUCell, LSTMCell, Recurrent
 from ..tasks.reber import REBER_SYMBOLS, ContinualReber, reber_correct
 from ..train import count_parameters, train
@@ -158,9 +158,7 @@ class AblationConfig:
         for name in ("T", "hidden", "n_steps", "batch_size", "test_size", "record_every", "threads"):
             check_int(name, getattr(self, name), 2 if name == "T" else 1)
         for name in ("lr", "clip"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-                raise ValueError(f"{name} must be a positive number, got {value!r}")
+            check_positive(name, getattr(self, name))
         if isinstance(self.forget_bias, bool) or not isinstance(self.forget_bias, (int, float)):
             raise ValueError(f"forget_bias must be a number, got {self.forget_bias!r}")
         if isinstance(self.lrs, (str, bytes)) or not hasattr(self.lrs, "__iter__"):

@@ -33,7 +33,7 @@ from dataclasses import asdict, dataclass
 import torch
 
 from .. import charlm
-from .._checks import check_int
+from .._checks import check_int, check_positive
 from ..ngram import KneserNey
 from ..utils import get_device
 from . import runner
@@ -104,8 +104,7 @@ class CharLMConfig:
             raise ValueError(f"seconds names unknown models {bad}; valid: {', '.join(MODELS)}")
         for name, value in [*self.seconds.items(), ("lr", self.lr), ("clip", self.clip),
                             ("eval_every", self.eval_every)]:
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-                raise ValueError(f"{name} must be a positive number, got {value!r}")
+            check_positive(name, value)
         for name in ("embedding", "batch_size", "bptt", "max_order"):
             check_int(name, getattr(self, name), 1)
         if isinstance(self.dropout, bool) or not isinstance(self.dropout, (int, float)) or not 0 <= self.dropout < 1:

@@ -34,7 +34,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import torch
 
-from .._checks import check_choice, check_int
+from .._checks import check_choice, check_int, check_positive
 from ..cells.lstm1997 import LSTM1997, online_string
 from ..train import History, count_parameters, train
 from ..utils import get_device
@@ -169,11 +169,8 @@ class LongLagConfig:
             check_int(name, getattr(self, name), 1)
         for name in ("lr", "clip"):
             value = getattr(self, name)
-            if name == "clip" and value is None:
-                continue
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-                raise ValueError(f"{name} must be a positive number{' or None' if name == 'clip' else ''}, "
-                                 f"got {value!r}")
+            if not (name == "clip" and value is None):
+                check_positive(name if name == "lr" else "clip (None: no clipping)", value)
         if self.max_error is not None and (isinstance(self.max_error, bool)
                                            or not isinstance(self.max_error, (int, float)) or not self.max_error > 0):
             raise ValueError(f"max_error must be a positive number or None, got {self.max_error!r}")

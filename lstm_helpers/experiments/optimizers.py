@@ -35,7 +35,7 @@ import time
 from dataclasses import asdict, dataclass, replace
 
 from .. import optim
-from .._checks import check_choice, check_int
+from .._checks import check_choice, check_int, check_positive
 from ..utils import get_device
 from . import long_lags, runner
 from .long_lag_tasks import make_task
@@ -77,11 +77,6 @@ OPTIMIZERS = {
 
 #: The learning rates of the sweep: half decades from 1e-4 to 1.
 DEFAULT_LRS = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1, 1.0)
-
-
-def _positive(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise ValueError(f"{name} must be a positive number, got {value!r}")
 
 
 @dataclass
@@ -146,12 +141,12 @@ class OptimizerConfig:
         if not self.lrs:
             raise ValueError("lrs must hold at least one learning rate")
         for lr in self.lrs:
-            _positive("every learning rate of lrs", lr)
+            check_positive("every learning rate of lrs", lr)
         for name in ("hidden", "batch_size", "budget", "window", "test_size"):
             check_int(name, getattr(self, name), 1)
-        _positive("clip", self.clip)
+        check_positive("clip", self.clip)
         if self.max_error is not None:
-            _positive("max_error", self.max_error)
+            check_positive("max_error", self.max_error)
         check_choice("dtype", self.dtype, ("float32", "float64"))
 
     @property
@@ -258,7 +253,7 @@ def run_optimizer(config, optimizer="adam", lr=0.01, seed=0, device="cpu", threa
         If ``optimizer`` is unknown or ``lr`` is not positive.
     """
     check_choice("optimizer", optimizer, tuple(OPTIMIZERS))
-    _positive("lr", lr)
+    check_positive("lr", lr)
     config.validate()
     run = long_lags.run_long_lag(config.long_lag_config(lr), config.model, seed, device=device, threads=threads,
                                  progress=progress, optimizer=lambda params: make_optimizer(optimizer, params, lr),

@@ -55,7 +55,7 @@ import numpy as np
 import torch
 
 from .. import seq2seq
-from .._checks import check_choice, check_int
+from .._checks import check_choice, check_int, check_positive
 from ..tasks import translation as corpus
 from ..utils import get_device
 from . import runner
@@ -142,9 +142,7 @@ class TranslationConfig:
         if isinstance(self.p_person, bool) or not 0.0 <= float(self.p_person) <= 1.0:
             raise ValueError(f"p_person must be a probability in [0, 1], got {self.p_person!r}")
         for name in ("lr", "clip"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-                raise ValueError(f"{name} must be a positive number, got {value!r}")
+            check_positive(name, getattr(self, name))
         if self.max_len < self.max_test_gap + 12:
             raise ValueError(f"max_len must be at least max_test_gap + 12 = {self.max_test_gap + 12} (the "
                              f"longest target), got {self.max_len}")

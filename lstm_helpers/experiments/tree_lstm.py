@@ -60,7 +60,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .._checks import check_choice, check_int
+from .._checks import check_choice, check_int, check_positive
 from ..cells.tree import ChildSumTreeLSTMCell, NaryTreeLSTMCell
 from ..cells.tree_batch import batch_trees, tree_lstm_forward
 from ..tasks.listops import OPERATORS, SEQ_VOCAB, TREE_VOCAB, encode_tokens, listops, to_string
@@ -90,11 +90,6 @@ EXPERIMENT = "tree_lstm"
 TREE_MODELS = ("child_sum", "binary")
 #: Every model: the tree models and, for each, a sequential LSTM with as many parameters.
 MODELS = ("child_sum", "binary", "lstm_match_child_sum", "lstm_match_binary")
-
-
-def _positive_number(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise ValueError(f"{name} must be a positive number, got {value!r}")
 
 
 @dataclass
@@ -150,7 +145,7 @@ class TreeLSTMConfig:
             check_int(name, getattr(self, name), 1)
         check_int("max_args", self.max_args, 2)
         check_int("data_seed", self.data_seed, 0)
-        _positive_number("lr", self.lr)
+        check_positive("lr", self.lr)
         if self.max_steps < self.eval_every:
             raise ValueError(f"max_steps must be at least eval_every = {self.eval_every}, got {self.max_steps}")
 
